@@ -1,0 +1,169 @@
+#include "errortext.h"
+#include "ipc/controlclient.h"
+#include "ipc/controlpaths.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cstdio>
+
+using namespace pvc;
+
+namespace {
+
+const char* Usage = "Usage: pvc [--control PATH] COMMAND [options]\n\n"
+                    "Talks to the local pvcd.\n\n"
+                    "Commands:\n"
+                    "  join --invite TOKEN [--name NAME]   Join the project\n"
+                    "  status [--json]                     This machine's membership and brokers\n"
+                    "  peers [--json]                      The other members and whether they are authenticated\n"
+                    "  ping NAME                           Round trip to a member over the authenticated channel\n"
+                    "  leave                               Leave the project and forget this machine's key\n";
+
+void out(const QString& text) { std::fputs(qPrintable(text), stdout); }
+
+int failWith(const ipc::ControlReply& reply)
+{
+    std::fprintf(stderr, "pvc: %s\n", qPrintable(app::errorText(reply.errorCode, reply.errorDetail)));
+    return reply.errorCode.startsWith(QLatin1String("control.")) ? 3 : 2;
+}
+
+void printStatus(const QJsonObject& s)
+{
+    const QJsonObject project = s.value(QLatin1String("project")).toObject();
+    out(QCoreApplication::translate("pvc", "Project:    %1 (%2, domain %3)\n")
+            .arg(project.value(QLatin1String("name")).toString(), project.value(QLatin1String("network")).toString(),
+                project.value(QLatin1String("domain")).toString()));
+    out(QCoreApplication::translate("pvc", "State:      %1\n").arg(s.value(QLatin1String("state")).toString()));
+    if (!s.value(QLatin1String("name")).toString().isEmpty())
+        out(QCoreApplication::translate("pvc", "Name:       %1\n").arg(s.value(QLatin1String("name")).toString()));
+    if (!s.value(QLatin1String("virtual_ip")).toString().isEmpty())
+        out(QCoreApplication::translate("pvc", "Virtual IP: %1\n").arg(s.value(QLatin1String("virtual_ip")).toString()));
+    for (const QJsonValue& value : s.value(QLatin1String("brokers")).toArray()) {
+        const QJsonObject broker = value.toObject();
+        const bool up = broker.value(QLatin1String("connected")).toBool();
+        QString line = QCoreApplication::translate("pvc", "Broker:     %1 %2")
+                           .arg(broker.value(QLatin1String("address")).toString(),
+                               up ? QCoreApplication::translate("pvc", "connected")
+                                  : QCoreApplication::translate("pvc", "not connected"));
+        if (broker.contains(QLatin1String("observed_udp")))
+            line += QCoreApplication::translate("pvc", ", sees us at %1").arg(broker.value(QLatin1String("observed_udp")).toString());
+        out(line + QLatin1Char('\n'));
+    }
+    const QJsonObject error = s.value(QLatin1String("error")).toObject();
+    if (!error.isEmpty())
+        out(QCoreApplication::translate("pvc", "Last error: %1\n")
+                .arg(app::errorText(error.value(QLatin1String("code")).toString(), error.value(QLatin1String("detail")).toString())));
+}
+
+void printPeers(const QJsonArray& peers)
+{
+    out(QStringLiteral("%1 %2 %3 %4 %5\n")
+            .arg(QCoreApplication::translate("pvc", "NAME"), -24)
+            .arg(QCoreApplication::translate("pvc", "VIRTUAL IP"), -16)
+            .arg(QCoreApplication::translate("pvc", "STATUS"), -15)
+            .arg(QCoreApplication::translate("pvc", "RTT"), -7)
+            .arg(QCoreApplication::translate("pvc", "VIA / ERROR")));
+    for (const QJsonValue& value : peers) {
+        const QJsonObject p = value.toObject();
+        const double rtt = p.value(QLatin1String("rtt_ms")).toDouble(-1);
+        const QString via = p.contains(QLatin1String("via")) ? p.value(QLatin1String("via")).toString()
+                                                             : p.value(QLatin1String("error")).toString();
+        out(QStringLiteral("%1 %2 %3 %4 %5\n")
+                .arg(p.value(QLatin1String("name")).toString(), -24)
+                .arg(p.value(QLatin1String("virtual_ip")).toString(), -16)
+                .arg(p.value(QLatin1String("status")).toString(), -15)
+                .arg(rtt >= 0 ? QStringLiteral("%1ms").arg(rtt, 0, 'f', 2) : QStringLiteral("-"), -7)
+                .arg(via));
+    }
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("pvc"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PVC_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QString::fromLatin1(Usage));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({ QStringLiteral("control"), QStringLiteral("pvcd's control socket."), QStringLiteral("PATH"),
+        ipc::defaultControlSocketPath() });
+    parser.addOption({ QStringLiteral("invite"), QStringLiteral("join: the invite token."), QStringLiteral("TOKEN") });
+    parser.addOption({ QStringLiteral("name"), QStringLiteral("join: this machine's name (default: hostname)."),
+        QStringLiteral("NAME") });
+    parser.addOption({ QStringLiteral("timeout"), QStringLiteral("join: seconds to wait for the master."),
+        QStringLiteral("S"), QStringLiteral("30") });
+    parser.addOption({ QStringLiteral("json"), QStringLiteral("status, peers: print JSON.") });
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("join, status, peers, ping or leave."));
+    parser.process(app);
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty()) {
+        std::fputs(Usage, stderr);
+        return 1;
+    }
+    const QString command = positional.first();
+    const QString control = parser.value(QStringLiteral("control"));
+    const bool json = parser.isSet(QStringLiteral("json"));
+
+    if (command == QLatin1String("join")) {
+        if (!parser.isSet(QStringLiteral("invite"))) {
+            std::fputs("pvc: join needs --invite TOKEN\n", stderr);
+            return 1;
+        }
+        const int timeoutS = qBound(1, parser.value(QStringLiteral("timeout")).toInt(), 600);
+        out(QCoreApplication::translate("pvc", "Joining; waiting for the project's master...\n"));
+        std::fflush(stdout);
+        const auto reply = ipc::controlRequest(control, QStringLiteral("join"),
+            QJsonObject { { QStringLiteral("token"), parser.value(QStringLiteral("invite")) },
+                { QStringLiteral("name"), parser.value(QStringLiteral("name")) },
+                { QStringLiteral("timeout_ms"), timeoutS * 1000 } },
+            timeoutS * 1000 + 5000);
+        if (!reply.ok)
+            return failWith(reply);
+        out(QCoreApplication::translate("pvc", "Joined as %1 with virtual IP %2.\n")
+                .arg(reply.result.value(QLatin1String("name")).toString(),
+                    reply.result.value(QLatin1String("virtual_ip")).toString()));
+        return 0;
+    }
+    if (command == QLatin1String("status") || command == QLatin1String("peers") || command == QLatin1String("leave")) {
+        const auto reply = ipc::controlRequest(control, command, {}, 10000);
+        if (!reply.ok)
+            return failWith(reply);
+        if (json) {
+            const QJsonDocument doc = command == QLatin1String("peers")
+                ? QJsonDocument(reply.result.value(QLatin1String("peers")).toArray())
+                : QJsonDocument(reply.result);
+            out(QString::fromUtf8(doc.toJson()));
+        } else if (command == QLatin1String("peers")) {
+            printPeers(reply.result.value(QLatin1String("peers")).toArray());
+        } else if (command == QLatin1String("leave")) {
+            out(QCoreApplication::translate("pvc", "Left the project; this machine's key and membership are gone.\n"));
+        } else {
+            printStatus(reply.result);
+        }
+        return 0;
+    }
+    if (command == QLatin1String("ping")) {
+        if (positional.size() != 2) {
+            std::fputs("pvc: ping needs a member's NAME\n", stderr);
+            return 1;
+        }
+        const auto reply = ipc::controlRequest(
+            control, QStringLiteral("ping"), QJsonObject { { QStringLiteral("name"), positional.at(1) } }, 10000);
+        if (!reply.ok)
+            return failWith(reply);
+        out(QCoreApplication::translate("pvc", "%1: authenticated, round trip %2 ms\n")
+                .arg(positional.at(1))
+                .arg(reply.result.value(QLatin1String("rtt_ms")).toDouble(), 0, 'f', 2));
+        return 0;
+    }
+    std::fprintf(stderr, "pvc: unknown command '%s'\n\n%s", qPrintable(command), Usage);
+    return 1;
+}

@@ -1,0 +1,12 @@
+# One INTERFACE target carries the language level, warnings and Qt strictness for every target.
+add_library(pvc_build_options INTERFACE)
+target_compile_features(pvc_build_options INTERFACE cxx_std_20)
+target_compile_definitions(pvc_build_options INTERFACE QT_NO_CAST_FROM_ASCII QT_NO_KEYWORDS
+    PVC_VERSION="${PROJECT_VERSION}")
+target_compile_options(pvc_build_options INTERFACE -Wall -Wextra -Wpedantic)
+
+if(PVC_SANITIZE)
+    target_compile_options(pvc_build_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+        -fno-sanitize-recover=undefined)
+    target_link_options(pvc_build_options INTERFACE -fsanitize=address,undefined)
+endif()

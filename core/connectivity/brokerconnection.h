@@ -1,0 +1,57 @@
+#pragma once
+
+#include "coordinator/projectbundle.h"
+
+#include <QJsonObject>
+#include <QObject>
+
+class QSslSocket;
+class QTimer;
+
+namespace pvc::ipc {
+class FramedChannel;
+}
+
+namespace pvc::core {
+
+// One TLS session to one broker, kept up with exponential backoff. It carries frames; what is
+// said over it belongs to the owner (pvcd or the master). The broker is not trusted, so its TLS
+// certificate is not checked against anything: the session only hides traffic from the path,
+// and everything that matters is signed by the master or protected end to end.
+class BrokerConnection : public QObject {
+    Q_OBJECT
+public:
+    BrokerConnection(const HostPort& address, QObject* parent);
+    ~BrokerConnection() override;
+
+    void start();
+    void send(const QJsonObject& message);
+    // Drops the session (e.g. after a refusal) and reconnects after the backoff.
+    void restart(const QString& reason);
+
+    HostPort address() const { return m_address; }
+    bool isConnected() const { return m_connected; }
+    // SHA-256 of the broker's TLS certificate, bound into signed hellos so they cannot be replayed elsewhere.
+    QByteArray tlsFingerprint() const { return m_tlsFingerprint; }
+
+Q_SIGNALS:
+    void connected();
+    void disconnected();
+    void messageReceived(const QJsonObject& message);
+
+private:
+    void connectNow();
+    void handleEncrypted();
+    void handleDisconnected();
+    void scheduleReconnect();
+
+    HostPort m_address;
+    QSslSocket* m_socket = nullptr;
+    ipc::FramedChannel* m_channel = nullptr;
+    QTimer* m_retryTimer;
+    int m_backoffMs = 250;
+    bool m_connected = false;
+    QByteArray m_tlsFingerprint;
+};
+
+} // namespace pvc::core

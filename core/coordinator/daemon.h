@@ -1,0 +1,93 @@
+#pragma once
+
+#include "coordinator/hoststate.h"
+#include "coordinator/projectbundle.h"
+#include "security/revocationlist.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+
+#include <memory>
+
+class QTimer;
+class QUdpSocket;
+
+namespace pvc::ipc {
+class ControlResponder;
+class ControlServer;
+} // namespace pvc::ipc
+
+namespace pvc::core {
+
+class BrokerConnection;
+class PeerDirectory;
+
+// pvcd's coordinator (the paper's coordinator module): the host's membership life cycle
+// (disconnected -> enrolling -> member, or revoked), its sessions to every broker, and the control API.
+class Daemon : public QObject {
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Enrolling, Member, Revoked };
+
+    Daemon(const ProjectBundle& bundle, const QString& stateDirectory, QObject* parent);
+    ~Daemon() override;
+    bool start(const QString& controlPath, QString* error);
+
+    static constexpr int JoinTimeoutMs = 30000;
+
+private:
+    struct BrokerStatus {
+        QString sessionId;
+        QString role; // guest or member, once welcomed
+        QString observedTcp;
+        QString observedUdp;
+        QByteArray stunTransaction;
+        QString lastError;
+    };
+
+    void handleControl(const QString& command, const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder>);
+    void handleBrokerMessage(BrokerConnection* broker, const QJsonObject& message);
+    void handleChallenge(BrokerConnection* broker, const QJsonObject& message);
+    void handleEnrolResult(BrokerConnection* broker, const QJsonObject& message);
+    void handleRevocations(const QJsonObject& signedList);
+    void handleDatagrams();
+    void sendStun();
+
+    void join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);
+    void leave();
+    void sendPendingEnrolment(BrokerConnection* broker);
+    void finishJoin(const QString& code, const QString& detail);
+    void becomeMember(const QByteArray& certificatePem);
+    void loadMembership();
+    void restartBrokers(const QString& reason);
+
+    QJsonObject statusJson() const;
+    QString stateName() const;
+
+    ProjectBundle m_bundle;
+    HostState m_hostState;
+    State m_state = State::Disconnected;
+    QString m_name;
+    QByteArray m_certificatePem;
+    QString m_virtualIp;
+    QString m_serial;
+    QStringList m_groups;
+    QDateTime m_certificateExpiry;
+    RevocationList m_revocations;
+    QString m_lastErrorCode;
+    QString m_lastErrorDetail;
+
+    QList<BrokerConnection*> m_brokers;
+    QHash<BrokerConnection*, BrokerStatus> m_brokerStatus;
+    PeerDirectory* m_peers;
+    ipc::ControlServer* m_control = nullptr;
+    QUdpSocket* m_udp;
+    QTimer* m_stunTimer;
+    QList<std::shared_ptr<ipc::ControlResponder>> m_joinWaiters;
+    QTimer* m_joinTimer;
+    bool m_anyBrokerReached = false;
+};
+
+} // namespace pvc::core

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "common/result.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+
+// What a host keeps in its state directory: its key (0600, made on the first Join), its
+// membership certificate, a pending enrolment that survives restarts, and the newest revocation
+// list it has verified (so that no broker can roll it back).
+namespace pvc::core {
+
+class HostState {
+public:
+    explicit HostState(const QString& directory);
+    bool prepare(QString* error);
+    QString directory() const { return m_directory; }
+
+    bool hasKey() const;
+    // Makes the host key if there is none yet.
+    Result<QByteArray> ensureKey();
+    Result<QByteArray> key() const;
+
+    QByteArray membership() const;
+    bool saveMembership(const QByteArray& certificatePem, QString* error);
+
+    std::optional<QJsonObject> pendingEnrolment() const;
+    bool savePendingEnrolment(const QJsonObject& request, QString* error);
+    void clearPendingEnrolment();
+
+    std::optional<QJsonObject> revocations() const;
+    bool saveRevocations(const QJsonObject& signedList, QString* error);
+
+    // `pvc leave`: forget membership, key and pending enrolment. The revocation list stays.
+    void forgetMembership();
+
+private:
+    QString path(const char* name) const;
+
+    QString m_directory;
+};
+
+} // namespace pvc::core

@@ -1,0 +1,296 @@
+#include "coordinator/peerdirectory.h"
+
+#include "common/logging.h"
+#include "connectivity/brokerconnection.h"
+#include "connectivity/brokerprotocol.h"
+#include "ipc/frame.h"
+#include "security/peersession.h"
+
+#include <QRandomGenerator>
+#include <QTimer>
+
+namespace pvc::core {
+
+namespace {
+QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+
+QString newStreamId()
+{
+    return QString::number(QRandomGenerator::system()->generate64(), 16).rightJustified(16, QLatin1Char('0'))
+        + QString::number(QRandomGenerator::system()->generate64(), 16).rightJustified(16, QLatin1Char('0'));
+}
+} // namespace
+
+PeerDirectory::PeerDirectory(const ProjectBundle& bundle, QObject* parent)
+    : QObject(parent)
+    , m_bundle(bundle)
+    , m_maintenance(new QTimer(this))
+{
+    // Sessions that failed are retried from here, so a lost broker or a restarted peer heals by itself.
+    m_maintenance->setInterval(1000);
+    connect(m_maintenance, &QTimer::timeout, this, &PeerDirectory::maintain);
+    m_maintenance->start();
+}
+
+PeerDirectory::~PeerDirectory() = default;
+
+void PeerDirectory::setIdentity(const QString& name, const QByteArray& certificatePem, const QByteArray& privatePem)
+{
+    m_name = name;
+    m_certificatePem = certificatePem;
+    m_privatePem = privatePem;
+}
+
+void PeerDirectory::clearIdentity()
+{
+    for (auto& [name, peer] : m_peers)
+        dropSession(peer, QStringLiteral("peer.left"), true);
+    m_peers.clear();
+    m_name.clear();
+    m_certificatePem.clear();
+    m_privatePem.clear();
+}
+
+void PeerDirectory::setRevocations(const RevocationList& list)
+{
+    m_revocations = list;
+    for (auto& [name, peer] : m_peers)
+        if (peer.session && isRevoked(peer))
+            dropSession(peer, QStringLiteral("peer.revoked"), true);
+}
+
+bool PeerDirectory::isRevoked(const Peer& peer) const
+{
+    return peer.certificateError.isEmpty() && m_revocations.contains(peer.info.serialHex);
+}
+
+void PeerDirectory::handlePresence(BrokerConnection* broker, const QJsonObject& message)
+{
+    const QString name = str(message, "name");
+    if (name.isEmpty() || name == m_name || name.size() > 63)
+        return;
+    Peer& peer = m_peers[name];
+    peer.name = name;
+    const QByteArray certificate = str(message, "cert").toLatin1();
+    if (certificate != peer.certificatePem) {
+        peer.certificatePem = certificate;
+        const auto verified = certs::verifyMembership(certificate, m_bundle.caCertificatePem, QDateTime::currentDateTimeUtc());
+        peer.certificateError.clear();
+        if (!verified) {
+            peer.certificateError = verified.error().code;
+        } else if (verified->commonName != name) {
+            peer.certificateError = QStringLiteral("cert.name_mismatch");
+        } else {
+            peer.info = *verified;
+        }
+        if (!peer.certificateError.isEmpty())
+            qCWarning(lcPeer) << "broker" << broker->address().toString() << "announced" << name
+                              << "with a certificate we refuse:" << peer.certificateError;
+        if (peer.session)
+            dropSession(peer, QStringLiteral("peer.certificate_changed"), true);
+    }
+    const QDateTime seen = QDateTime::fromString(str(message, "last_seen"), Qt::ISODate);
+    if (seen.isValid() && (!peer.lastSeen.isValid() || seen > peer.lastSeen))
+        peer.lastSeen = seen;
+    if (message.value(QLatin1String("online")).toBool())
+        peer.onlineVia.insert(broker);
+    else
+        peer.onlineVia.remove(broker);
+    maintain();
+}
+
+void PeerDirectory::handleBrokerLost(BrokerConnection* broker)
+{
+    for (auto& [name, peer] : m_peers) {
+        peer.onlineVia.remove(broker);
+        if (peer.session && peer.sessionBroker == broker)
+            dropSession(peer, QStringLiteral("relay.broker_lost"), false);
+    }
+}
+
+void PeerDirectory::maintain()
+{
+    if (m_name.isEmpty())
+        return;
+    for (auto& [name, peer] : m_peers) {
+        if (peer.session || peer.onlineVia.isEmpty() || !peer.certificateError.isEmpty() || isRevoked(peer))
+            continue;
+        // One side opens: the one whose name sorts first. The other waits for its relay-open.
+        if (m_name < name)
+            openSession(peer);
+    }
+}
+
+PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, const QString& streamId, bool client)
+{
+    TlsSession::Config config;
+    config.role = client ? TlsSession::Role::Client : TlsSession::Role::Server;
+    config.certificatePem = m_certificatePem;
+    config.privatePem = m_privatePem;
+    config.caCertificatePem = m_bundle.caCertificatePem;
+    config.expectedPeerIp = peer.info.virtualIp;
+    auto tls = TlsSession::create(config);
+    if (!tls) {
+        peer.lastError = tls.error().code;
+        return nullptr;
+    }
+    auto send = [broker, streamId](const QByteArray& bytes) {
+        for (qsizetype offset = 0; offset < bytes.size(); offset += brokerprotocol::MaxRelayChunkBytes) {
+            QJsonObject data = ipc::makeMessage("relay-data");
+            data.insert(QStringLiteral("stream"), streamId);
+            data.insert(QStringLiteral("data"),
+                QString::fromLatin1(bytes.mid(offset, brokerprotocol::MaxRelayChunkBytes).toBase64()));
+            broker->send(data);
+        }
+    };
+    auto* session = new PeerSession(peer.name, std::move(tls).value(), send, this);
+    peer.session = session;
+    peer.streamId = streamId;
+    peer.sessionBroker = broker;
+    m_streams.insert(streamId, peer.name);
+    const QString name = peer.name;
+    connect(session, &PeerSession::authenticated, this, [this, name] {
+        Peer& p = m_peers[name];
+        // The TLS chain was checked against the CA; the name and the revocation list are ours to check.
+        const auto presented = certs::parseCertificate(p.session->peerCertificatePem());
+        if (!presented || presented->commonName != name || m_revocations.contains(presented->serialHex))
+            return dropSession(p, QStringLiteral("peer.identity_mismatch"), true);
+        p.lastError.clear();
+        p.authenticatedAt = QDateTime::currentDateTimeUtc();
+    });
+    connect(session, &PeerSession::closed, this, [this, name](const QString& code) {
+        dropSession(m_peers[name], code, true);
+    });
+    return session;
+}
+
+void PeerDirectory::openSession(Peer& peer)
+{
+    BrokerConnection* broker = nullptr;
+    for (BrokerConnection* candidate : std::as_const(peer.onlineVia))
+        if (candidate->isConnected() && (!broker || candidate->address().toString() < broker->address().toString()))
+            broker = candidate;
+    if (!broker)
+        return;
+    const QString streamId = newStreamId();
+    PeerSession* session = makeSession(peer, broker, streamId, true);
+    if (!session)
+        return;
+    QJsonObject open = ipc::makeMessage("relay-open");
+    open.insert(QStringLiteral("stream"), streamId);
+    open.insert(QStringLiteral("to"), peer.name);
+    broker->send(open);
+    session->start();
+}
+
+void PeerDirectory::handleRelayOpen(BrokerConnection* broker, const QJsonObject& message)
+{
+    const QString streamId = str(message, "stream");
+    const QString from = str(message, "from");
+    auto refuse = [&](const char* code) {
+        QJsonObject close = ipc::makeMessage("relay-close");
+        close.insert(QStringLiteral("stream"), streamId);
+        close.insert(QStringLiteral("error"), QString::fromLatin1(code));
+        broker->send(close);
+    };
+    const auto it = m_peers.find(from);
+    if (m_name.isEmpty() || it == m_peers.end() || !it->second.certificateError.isEmpty() || isRevoked(it->second))
+        return refuse("peer.unknown");
+    Peer& peer = it->second;
+    if (peer.session)
+        dropSession(peer, QStringLiteral("peer.replaced"), true);
+    if (PeerSession* session = makeSession(peer, broker, streamId, false))
+        session->start();
+    else
+        refuse("peer.tls_setup");
+}
+
+void PeerDirectory::handleRelayData(BrokerConnection*, const QJsonObject& message)
+{
+    const auto it = m_peers.find(m_streams.value(str(message, "stream")));
+    if (it != m_peers.end() && it->second.session)
+        it->second.session->handleCiphertext(QByteArray::fromBase64(str(message, "data").toLatin1()));
+}
+
+void PeerDirectory::handleRelayClose(BrokerConnection*, const QJsonObject& message)
+{
+    const auto it = m_peers.find(m_streams.value(str(message, "stream")));
+    if (it != m_peers.end())
+        dropSession(it->second, str(message, "error").isEmpty() ? QStringLiteral("relay.closed") : str(message, "error"),
+            false);
+}
+
+void PeerDirectory::dropSession(Peer& peer, const QString& code, bool tellBroker)
+{
+    if (!peer.session)
+        return;
+    PeerSession* session = std::exchange(peer.session, nullptr);
+    if (tellBroker && peer.sessionBroker) {
+        QJsonObject close = ipc::makeMessage("relay-close");
+        close.insert(QStringLiteral("stream"), peer.streamId);
+        close.insert(QStringLiteral("error"), code);
+        peer.sessionBroker->send(close);
+    }
+    m_streams.remove(peer.streamId);
+    peer.streamId.clear();
+    peer.sessionBroker = nullptr;
+    peer.lastError = code;
+    peer.authenticatedAt = {};
+    session->disconnect(this);
+    session->handleTransportClosed(code);
+    session->deleteLater();
+}
+
+QString PeerDirectory::statusOf(const Peer& peer) const
+{
+    if (!peer.certificateError.isEmpty())
+        return QStringLiteral("rejected");
+    if (isRevoked(peer))
+        return QStringLiteral("revoked");
+    if (peer.session && peer.session->isAuthenticated() && peer.authenticatedAt.isValid())
+        return QStringLiteral("authenticated");
+    if (peer.onlineVia.isEmpty())
+        return QStringLiteral("offline");
+    return QStringLiteral("connecting");
+}
+
+QJsonArray PeerDirectory::toJson() const
+{
+    QJsonArray peers;
+    for (const auto& [name, peer] : m_peers) {
+        const QString status = statusOf(peer);
+        QJsonObject entry { { QStringLiteral("name"), name }, { QStringLiteral("status"), status },
+            { QStringLiteral("authenticated"), status == QLatin1String("authenticated") },
+            { QStringLiteral("online"), !peer.onlineVia.isEmpty() },
+            { QStringLiteral("last_seen"), peer.lastSeen.toString(Qt::ISODate) } };
+        if (peer.certificateError.isEmpty()) {
+            entry.insert(QStringLiteral("virtual_ip"), peer.info.virtualIp);
+            entry.insert(QStringLiteral("serial"), peer.info.serialHex);
+        }
+        if (status == QLatin1String("authenticated")) {
+            entry.insert(QStringLiteral("via"), peer.sessionBroker->address().toString());
+            entry.insert(QStringLiteral("path"), QStringLiteral("relay"));
+            entry.insert(QStringLiteral("rtt_ms"), qRound(peer.session->rttMs() * 100) / 100.0);
+            entry.insert(QStringLiteral("authenticated_at"), peer.authenticatedAt.toString(Qt::ISODate));
+        }
+        const QString error = !peer.certificateError.isEmpty() ? peer.certificateError
+            : status == QLatin1String("revoked")                ? QStringLiteral("peer.revoked")
+                                                                 : peer.lastError;
+        if (!error.isEmpty() && status != QLatin1String("authenticated"))
+            entry.insert(QStringLiteral("error"), error);
+        peers.append(entry);
+    }
+    return peers;
+}
+
+void PeerDirectory::ping(const QString& name, std::function<void(double, QString)> done)
+{
+    const auto it = m_peers.find(name);
+    if (it == m_peers.end())
+        return done(-1, QStringLiteral("peer.unknown"));
+    if (statusOf(it->second) != QLatin1String("authenticated"))
+        return done(-1, QStringLiteral("peer.not_authenticated"));
+    it->second.session->ping([done](double ms) { done(ms, ms < 0 ? QStringLiteral("peer.timeout") : QString()); });
+}
+
+} // namespace pvc::core

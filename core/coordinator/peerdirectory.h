@@ -1,0 +1,78 @@
+#pragma once
+
+#include "coordinator/projectbundle.h"
+#include "security/certificates.h"
+#include "security/revocationlist.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QSet>
+
+#include <functional>
+#include <map>
+
+class QTimer;
+
+namespace pvc::core {
+
+class BrokerConnection;
+class PeerSession;
+
+// The members this host knows of, as announced by brokers, and the authenticated session to each.
+// Every certificate a broker announces is verified against the project CA and the revocation list
+// before it is believed, so a broker cannot slip in a member.
+class PeerDirectory : public QObject {
+    Q_OBJECT
+public:
+    PeerDirectory(const ProjectBundle& bundle, QObject* parent);
+    ~PeerDirectory() override;
+
+    void setIdentity(const QString& name, const QByteArray& certificatePem, const QByteArray& privatePem);
+    void clearIdentity();
+    void setRevocations(const RevocationList& list);
+
+    void handlePresence(BrokerConnection* broker, const QJsonObject& message);
+    void handleRelayOpen(BrokerConnection* broker, const QJsonObject& message);
+    void handleRelayData(BrokerConnection* broker, const QJsonObject& message);
+    void handleRelayClose(BrokerConnection* broker, const QJsonObject& message);
+    void handleBrokerLost(BrokerConnection* broker);
+
+    QJsonArray toJson() const;
+    // Round trip over the authenticated channel; done(ms) with -1 and an error code on failure.
+    void ping(const QString& name, std::function<void(double, QString)> done);
+
+private:
+    struct Peer {
+        QString name;
+        QByteArray certificatePem;
+        certs::CertificateInfo info;
+        QString certificateError; // non-empty: refused
+        QSet<BrokerConnection*> onlineVia;
+        QDateTime lastSeen;
+        PeerSession* session = nullptr;
+        QString streamId;
+        BrokerConnection* sessionBroker = nullptr;
+        QString lastError;
+        QDateTime authenticatedAt;
+    };
+
+    void maintain();
+    void openSession(Peer& peer);
+    PeerSession* makeSession(Peer& peer, BrokerConnection* broker, const QString& streamId, bool client);
+    void dropSession(Peer& peer, const QString& code, bool tellBroker);
+    bool isRevoked(const Peer& peer) const;
+    QString statusOf(const Peer& peer) const;
+
+    ProjectBundle m_bundle;
+    QString m_name;
+    QByteArray m_certificatePem;
+    QByteArray m_privatePem;
+    RevocationList m_revocations;
+    std::map<QString, Peer> m_peers;
+    QHash<QString, QString> m_streams; // stream id -> peer name
+    QTimer* m_maintenance;
+};
+
+} // namespace pvc::core

@@ -1,0 +1,288 @@
+#include "master/admincli.h"
+
+#include "common/logging.h"
+#include "coordinator/projectbundle.h"
+#include "master/enrolmentauthority.h"
+#include "master/masterservice.h"
+#include "master/masterstore.h"
+#include "security/certificates.h"
+#include "security/invitetoken.h"
+#include "security/keys.h"
+#include "virtualization/addressplan.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+#include <cstdio>
+
+namespace pvc::core {
+
+namespace {
+
+const QString Usage = QStringLiteral(
+    "Usage: pvc-admin COMMAND [options]\n\n"
+    "The project master's tools.\n\n"
+    "Commands:\n"
+    "  init    Make the master CA and the project bundle (project.json)\n"
+    "  invite  Print an invite token\n"
+    "  serve   Run the online master: approve enrolments, publish revocations\n"
+    "  hosts   List members: name, virtual IP, last seen, revoked\n"
+    "  revoke  Revoke a member by name\n\n"
+    "Run 'pvc-admin COMMAND --help' for the options of one command.\n");
+
+int fail(const QString& message)
+{
+    std::fprintf(stderr, "pvc-admin: %s\n", qPrintable(message));
+    return 1;
+}
+
+void print(const QString& text) { std::fputs(qPrintable(text), stdout); }
+
+const QCommandLineOption DirOption(QStringLiteral("dir"), QStringLiteral("The master's directory."), QStringLiteral("DIR"));
+
+struct Master {
+    ProjectBundle bundle;
+    QByteArray caPrivatePem;
+    MasterStore store;
+};
+
+// Opens the master's directory. The CA key is read only by commands that sign.
+bool openMaster(const QString& dir, bool needKey, Master* master, QString* error)
+{
+    const auto bundle = ProjectBundle::load(dir + QStringLiteral("/project.json"));
+    if (!bundle) {
+        *error = QStringLiteral("%1 is not a master directory: %2").arg(dir, bundle.error().detail);
+        return false;
+    }
+    master->bundle = *bundle;
+    if (needKey) {
+        const auto key = keys::readPrivateKeyFile(dir + QStringLiteral("/ca.key"));
+        if (!key) {
+            *error = QStringLiteral("cannot read the CA key: %1").arg(key.error().detail);
+            return false;
+        }
+        master->caPrivatePem = *key;
+    }
+    return master->store.open(dir + QStringLiteral("/master.sqlite"), error);
+}
+
+// "7d", "12h", "30m", "45s"
+qint64 parseDuration(const QString& text)
+{
+    static const QRegularExpression pattern(QStringLiteral("^(\\d{1,6})([smhd])$"));
+    const QRegularExpressionMatch match = pattern.match(text);
+    if (!match.hasMatch())
+        return -1;
+    const qint64 value = match.captured(1).toLongLong();
+    switch (match.captured(2).at(0).toLatin1()) {
+    case 's':
+        return value;
+    case 'm':
+        return value * 60;
+    case 'h':
+        return value * 3600;
+    default:
+        return value * 86400;
+    }
+}
+
+int runInit(QCommandLineParser& parser)
+{
+    const QString dir = parser.value(DirOption);
+    const QString name = parser.value(QStringLiteral("name"));
+    const QStringList brokers = parser.values(QStringLiteral("broker"));
+    if (dir.isEmpty() || name.isEmpty() || brokers.isEmpty())
+        return fail(QStringLiteral("init needs --dir, --name and at least one --broker"));
+    if (QFile::exists(dir + QStringLiteral("/ca.key")))
+        return fail(QStringLiteral("%1 already holds a master CA; refusing to overwrite it").arg(dir));
+
+    ProjectBundle bundle;
+    bundle.name = name;
+    bundle.network = parser.value(QStringLiteral("network"));
+    bundle.domain = parser.value(QStringLiteral("domain"));
+    bundle.brokers = brokers;
+    if (const auto plan = AddressPlan::parse(bundle.network); !plan)
+        return fail(plan.error().detail);
+    else
+        bundle.network = plan->cidr();
+    for (const QString& broker : brokers)
+        if (const auto address = HostPort::parse(broker); !address)
+            return fail(address.error().detail);
+
+    if (!QDir().mkpath(dir) || !QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
+        return fail(QStringLiteral("cannot create %1").arg(dir));
+    const auto key = keys::generateEd25519();
+    if (!key)
+        return fail(key.error().detail);
+    const auto ca = certs::createCaCertificate(key->privatePem, name, 3650);
+    if (!ca)
+        return fail(ca.error().detail);
+    QString error;
+    if (!keys::writePrivateKeyFile(dir + QStringLiteral("/ca.key"), key->privatePem, &error))
+        return fail(error);
+    QFile caFile(dir + QStringLiteral("/ca.crt"));
+    if (!caFile.open(QIODevice::WriteOnly) || caFile.write(*ca) < 0)
+        return fail(caFile.errorString());
+    caFile.close();
+    bundle.caCertificatePem = *ca;
+    if (!bundle.save(dir + QStringLiteral("/project.json"), &error))
+        return fail(error);
+    MasterStore store;
+    if (!store.open(dir + QStringLiteral("/master.sqlite"), &error))
+        return fail(error);
+    const auto loaded = ProjectBundle::load(dir + QStringLiteral("/project.json"));
+    print(QStringLiteral("Project '%1' created in %2\n  network %3, domain %4\n  project id %5\n"
+                         "Ship %2/project.json with the installer; keep %2/ca.key secret.\n")
+              .arg(name, dir, bundle.network, bundle.domain, loaded ? loaded->projectId : QString()));
+    return 0;
+}
+
+int runInvite(QCommandLineParser& parser)
+{
+    Master master;
+    QString error;
+    if (!openMaster(parser.value(DirOption), false, &master, &error))
+        return fail(error);
+    bool ok = false;
+    const int uses = parser.value(QStringLiteral("uses")).toInt(&ok);
+    if (!ok || uses < 1 || uses > 100000)
+        return fail(QStringLiteral("--uses wants a number from 1 to 100000"));
+    const qint64 ttl = parseDuration(parser.value(QStringLiteral("ttl")));
+    if (ttl <= 0)
+        return fail(QStringLiteral("--ttl wants a duration like 7d, 12h, 30m or 45s"));
+    const InviteToken token = InviteToken::generate();
+    if (!master.store.addToken({ token.id, token.secret, uses, QDateTime::currentDateTimeUtc().addSecs(ttl) }))
+        return fail(QStringLiteral("cannot record the token in the master's store"));
+    print(token.toString() + QLatin1Char('\n'));
+    return 0;
+}
+
+int runHosts(QCommandLineParser& parser)
+{
+    Master master;
+    QString error;
+    if (!openMaster(parser.value(DirOption), false, &master, &error))
+        return fail(error);
+    const QList<MasterStore::Host> hosts = master.store.hosts();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray array;
+        for (const auto& host : hosts)
+            array.append(QJsonObject { { QStringLiteral("name"), host.name }, { QStringLiteral("virtual_ip"), host.virtualIp },
+                { QStringLiteral("serial"), host.serialHex },
+                { QStringLiteral("last_seen"), host.lastSeen.toString(Qt::ISODate) },
+                { QStringLiteral("revoked"), host.revoked } });
+        print(QString::fromUtf8(QJsonDocument(array).toJson()));
+        return 0;
+    }
+    print(QStringLiteral("%1 %2 %3 %4\n").arg(QStringLiteral("NAME"), -24).arg(QStringLiteral("VIRTUAL IP"), -16)
+              .arg(QStringLiteral("LAST SEEN"), -21).arg(QStringLiteral("REVOKED")));
+    for (const auto& host : hosts)
+        print(QStringLiteral("%1 %2 %3 %4\n")
+                  .arg(host.name, -24)
+                  .arg(host.virtualIp, -16)
+                  .arg(host.lastSeen.isValid() ? host.lastSeen.toString(Qt::ISODate) : QStringLiteral("never"), -21)
+                  .arg(host.revoked ? QStringLiteral("yes") : QStringLiteral("no")));
+    return 0;
+}
+
+int runRevoke(QCommandLineParser& parser)
+{
+    const QStringList names = parser.positionalArguments();
+    if (names.size() != 1)
+        return fail(QStringLiteral("revoke wants exactly one host name"));
+    Master master;
+    QString error;
+    if (!openMaster(parser.value(DirOption), false, &master, &error))
+        return fail(error);
+    const auto host = master.store.host(names.first());
+    if (!host)
+        return fail(QStringLiteral("no member is named '%1'").arg(names.first()));
+    if (host->revoked)
+        return fail(QStringLiteral("'%1' is already revoked").arg(names.first()));
+    if (!master.store.revoke(names.first()))
+        return fail(QStringLiteral("cannot record the revocation"));
+    print(QStringLiteral("Revoked %1 (%2, serial %3). A running 'pvc-admin serve' publishes it within a second.\n")
+              .arg(host->name, host->virtualIp, host->serialHex));
+    return 0;
+}
+
+int runServe(QCommandLineParser& parser)
+{
+    Master master;
+    QString error;
+    if (!openMaster(parser.value(DirOption), true, &master, &error))
+        return fail(error);
+    EnrolmentAuthority authority(&master.store, master.bundle, master.caPrivatePem);
+    MasterService service(&master.store, &authority, master.bundle, master.caPrivatePem, nullptr);
+    service.start();
+    qCInfo(lcMaster) << "master for project" << master.bundle.name << "serving through"
+                     << master.bundle.brokers.join(QLatin1String(", "));
+    return QCoreApplication::exec();
+}
+
+} // namespace
+
+int runAdminCommand(const QStringList& arguments)
+{
+    const QString command = arguments.value(1);
+    if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("-h")
+        || command == QLatin1String("help")) {
+        print(Usage);
+        return command.isEmpty() ? 1 : 0;
+    }
+    if (command == QLatin1String("--version")) {
+        print(QStringLiteral("pvc-admin " PVC_VERSION "\n"));
+        return 0;
+    }
+
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addOption(DirOption);
+    int (*handler)(QCommandLineParser&) = nullptr;
+    if (command == QLatin1String("init")) {
+        parser.setApplicationDescription(QStringLiteral("Make the master CA (Ed25519) and DIR/project.json."));
+        parser.addOption({ QStringLiteral("name"), QStringLiteral("Project name."), QStringLiteral("NAME") });
+        parser.addOption({ QStringLiteral("broker"), QStringLiteral("A broker, HOST:PORT (repeat for several)."),
+            QStringLiteral("HOST:PORT") });
+        parser.addOption({ QStringLiteral("network"), QStringLiteral("Overlay network, a /16 inside 240.0.0.0/4."),
+            QStringLiteral("CIDR"), QStringLiteral("240.1.0.0/16") });
+        parser.addOption({ QStringLiteral("domain"), QStringLiteral("DNS domain of the overlay."),
+            QStringLiteral("DOMAIN"), QStringLiteral("pvc") });
+        handler = runInit;
+    } else if (command == QLatin1String("invite")) {
+        parser.setApplicationDescription(QStringLiteral("Print a new invite token."));
+        parser.addOption({ QStringLiteral("uses"), QStringLiteral("How many hosts may join with it."),
+            QStringLiteral("N"), QStringLiteral("1") });
+        parser.addOption({ QStringLiteral("ttl"), QStringLiteral("How long it stays valid (45s, 30m, 12h, 7d)."),
+            QStringLiteral("DURATION"), QStringLiteral("7d") });
+        handler = runInvite;
+    } else if (command == QLatin1String("serve")) {
+        parser.setApplicationDescription(QStringLiteral("Run the online master."));
+        handler = runServe;
+    } else if (command == QLatin1String("hosts")) {
+        parser.setApplicationDescription(QStringLiteral("List the project's members."));
+        parser.addOption({ QStringLiteral("json"), QStringLiteral("Print JSON.") });
+        handler = runHosts;
+    } else if (command == QLatin1String("revoke")) {
+        parser.setApplicationDescription(QStringLiteral("Revoke a member."));
+        parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The member to revoke."));
+        handler = runRevoke;
+    } else {
+        return fail(QStringLiteral("unknown command '%1'\n\n%2").arg(command, Usage));
+    }
+
+    QStringList rest = arguments;
+    rest.removeAt(1);
+    parser.process(rest);
+    if (!parser.isSet(DirOption))
+        return fail(QStringLiteral("%1 needs --dir DIR").arg(command));
+    return handler(parser);
+}
+
+} // namespace pvc::core

@@ -1,0 +1,11 @@
+#pragma once
+
+#include <QStringList>
+
+namespace pvc::core {
+
+// `pvc-admin COMMAND ...`: init, invite, serve, hosts, revoke. Returns the process exit code;
+// `serve` runs the event loop until it is stopped.
+int runAdminCommand(const QStringList& arguments);
+
+} // namespace pvc::core

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "coordinator/projectbundle.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+
+class QTimer;
+
+namespace pvc::core {
+
+class BrokerConnection;
+class EnrolmentAuthority;
+class MasterStore;
+
+// `pvc-admin serve`: the online master. It keeps a session to every broker, answers enrolment
+// requests, publishes the signed revocation list whenever it changes, and records when hosts were
+// last seen.
+class MasterService : public QObject {
+    Q_OBJECT
+public:
+    MasterService(MasterStore* store, EnrolmentAuthority* authority, const ProjectBundle& bundle,
+        const QByteArray& caPrivatePem, QObject* parent);
+    void start();
+
+private:
+    void handleMessage(BrokerConnection* broker, const QJsonObject& message);
+    void publishRevocations(BrokerConnection* only);
+    void checkRevocations();
+
+    MasterStore* m_store;
+    EnrolmentAuthority* m_authority;
+    ProjectBundle m_bundle;
+    QByteArray m_caPrivatePem;
+    QList<BrokerConnection*> m_brokers;
+    QTimer* m_pollTimer;
+    qint64 m_publishedVersion = -1;
+};
+
+} // namespace pvc::core

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "common/result.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+// The master's ledger of members, invite tokens and answered enrolment requests (SQLite, mode 0600:
+// it holds the tokens' secrets). `pvc-admin invite`, `revoke` and `hosts` use it while `serve` runs.
+namespace pvc::core {
+
+class MasterStore {
+public:
+    struct Host {
+        QString name;
+        QString virtualIp;
+        QString serialHex;
+        QByteArray certificatePem;
+        QByteArray publicKeyPem;
+        QDateTime issued;
+        QDateTime lastSeen;
+        bool revoked = false;
+    };
+    struct Token {
+        QString id;
+        QByteArray secret;
+        int usesLeft = 0;
+        QDateTime expires;
+    };
+
+    ~MasterStore();
+    bool open(const QString& path, QString* error);
+
+    bool addToken(const Token& token);
+    std::optional<Token> token(const QString& id) const;
+
+    std::optional<Host> host(const QString& name) const;
+    QList<Host> hosts() const;
+    QList<QString> usedAddresses() const;
+    quint64 nextSerial();
+    bool setLastSeen(const QString& name, const QDateTime& when);
+    bool revoke(const QString& name);
+    QList<QString> revokedSerials() const;
+    qint64 revocationVersion() const;
+
+    std::optional<QByteArray> answeredRequest(const QString& id) const;
+    // Records a new or renewed host, spends one use of the token and remembers the answer, in one
+    // transaction, so a crash or a full disk never leaves a spent token without its certificate.
+    bool commitEnrolment(const Host& host, const QString& tokenId, const QString& requestId, const QByteArray& answer);
+    // Remembers a refusal so that the same request through another broker gets the same answer.
+    bool recordRefusal(const QString& requestId, const QByteArray& answer);
+
+private:
+    QString meta(const char* key) const;
+    bool setMeta(const char* key, const QString& value);
+
+    QString m_connectionName;
+};
+
+} // namespace pvc::core

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "security/tlssession.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+class QTimer;
+
+namespace pvc::ipc {
+class FrameReader;
+}
+
+namespace pvc::core {
+
+// An authenticated channel to one peer: mutual TLS 1.3 over an opaque byte stream (today a
+// broker relay stream). The channel counts as authenticated only once the peer's first
+// application record arrives: in TLS 1.3 a client finishes its handshake before the server has
+// judged the client's certificate (DESIGN.md, Facts about TLS). Keepalive pings measure the
+// round-trip time and detect a peer that has vanished.
+class PeerSession : public QObject {
+    Q_OBJECT
+public:
+    using SendFunction = std::function<void(const QByteArray& ciphertext)>;
+
+    PeerSession(const QString& peerName, std::unique_ptr<TlsSession> tls, SendFunction send, QObject* parent);
+    ~PeerSession() override;
+
+    void start();
+    void handleCiphertext(const QByteArray& bytes);
+    // The transport went away (relay closed, broker lost).
+    void handleTransportClosed(const QString& code);
+    void close(const QString& code);
+
+    QString peerName() const { return m_peerName; }
+    bool isAuthenticated() const { return m_authenticated; }
+    bool isClosed() const { return m_closed; }
+    QByteArray peerCertificatePem() const;
+    double rttMs() const { return m_rttMs; }
+    // Sends one ping; done(rttMs) is called with -1 on timeout or close.
+    void ping(std::function<void(double)> done);
+
+    static constexpr int KeepaliveMs = 5000;
+    static constexpr int DeadAfterMs = 15000;
+
+Q_SIGNALS:
+    void authenticated();
+    void closed(const QString& code);
+
+private:
+    void flush();
+    void sendRecord(const QJsonObject& record);
+    void handleRecord(const QJsonObject& record);
+    void handleKeepalive();
+
+    QString m_peerName;
+    std::unique_ptr<TlsSession> m_tls;
+    SendFunction m_send;
+    std::unique_ptr<ipc::FrameReader> m_records;
+    QTimer* m_keepalive;
+    QElapsedTimer m_sinceHeard;
+    QHash<qint64, QElapsedTimer> m_pingsOut;
+    QHash<qint64, std::function<void(double)>> m_pingWaiters;
+    qint64 m_nextPing = 1;
+    double m_rttMs = -1;
+    bool m_helloSent = false;
+    bool m_authenticated = false;
+    bool m_closed = false;
+};
+
+} // namespace pvc::core
