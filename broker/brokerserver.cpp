@@ -29,7 +29,10 @@ constexpr int MaxPendingEnrolmentsPerProject = 1000;
 constexpr int MaxEnrolmentsPerGuest = 4;
 constexpr int HelloTimeoutMs = 10000;
 
-QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+QString str(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
 
 QByteArray randomBytes(int count)
 {
@@ -304,7 +307,8 @@ void BrokerServer::handleEnrol(Session* session, const QJsonObject& message)
     for (const char* key : { "id", "name", "csr", "token_id", "proof" })
         request.insert(QLatin1String(key), message.value(QLatin1String(key)));
     if (!m_store->queueEnrolment(session->project, id, request))
-        return refuse(session, "broker.storage_failed", QStringLiteral("the broker could not store the request"), false);
+        return refuse(
+            session, "broker.storage_failed", QStringLiteral("the broker could not store the request"), false);
     session->enrolments.insert(id);
     QJsonObject queued = makeMessage("enrol-queued");
     queued.insert(QStringLiteral("id"), id);
@@ -384,8 +388,8 @@ QJsonObject BrokerServer::presenceOf(
     presence.insert(QStringLiteral("name"), name);
     presence.insert(QStringLiteral("cert"), QString::fromLatin1(certificatePem));
     presence.insert(QStringLiteral("online"), online != nullptr);
-    presence.insert(QStringLiteral("last_seen"), online ? QDateTime::currentDateTimeUtc().toString(Qt::ISODate)
-                                                        : lastSeen.toString(Qt::ISODate));
+    presence.insert(QStringLiteral("last_seen"),
+        online ? QDateTime::currentDateTimeUtc().toString(Qt::ISODate) : lastSeen.toString(Qt::ISODate));
     if (online) {
         presence.insert(QStringLiteral("tcp"),
             online->socket->peerAddress().toString() + QLatin1Char(':') + QString::number(online->socket->peerPort()));
@@ -433,7 +437,8 @@ void BrokerServer::handleRelayOpen(Session* session, const QJsonObject& message)
         || peer->streams.size() >= core::brokerprotocol::MaxRelayStreamsPerSession) {
         QJsonObject closed = makeMessage("relay-close");
         closed.insert(QStringLiteral("stream"), streamId);
-        closed.insert(QStringLiteral("error"), peer ? QStringLiteral("relay.busy") : QStringLiteral("relay.peer_offline"));
+        closed.insert(
+            QStringLiteral("error"), peer ? QStringLiteral("relay.busy") : QStringLiteral("relay.peer_offline"));
         return session->channel->send(closed);
     }
     m_streams.insert(streamId, Stream { session, peer });

@@ -9,7 +9,6 @@
 #include <QSet>
 #include <QSslCertificate>
 #include <QSslKey>
-
 #include <map>
 #include <memory>
 
@@ -76,8 +75,8 @@ private:
     bool applyRevocations(const QString& projectId, Project* project, const QJsonObject& signedList);
     void sendPresenceSnapshot(Session* session, Project* project);
     void broadcastPresence(const QString& projectId, const QString& name, const Session* except);
-    QJsonObject presenceOf(Project* project, const QString& name, const QByteArray& certificatePem,
-        const QDateTime& lastSeen) const;
+    QJsonObject presenceOf(
+        Project* project, const QString& name, const QByteArray& certificatePem, const QDateTime& lastSeen) const;
     void closeStream(const QString& streamId, Session* closer, const QString& error);
 
     BrokerStore* m_store;

@@ -29,8 +29,14 @@ bool run(QSqlQuery& query)
     return false;
 }
 
-QByteArray json(const QJsonObject& object) { return QJsonDocument(object).toJson(QJsonDocument::Compact); }
-QJsonObject object(const QVariant& value) { return QJsonDocument::fromJson(value.toByteArray()).object(); }
+QByteArray json(const QJsonObject& object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+QJsonObject object(const QVariant& value)
+{
+    return QJsonDocument::fromJson(value.toByteArray()).object();
+}
 } // namespace
 
 BrokerStore::~BrokerStore()
@@ -61,7 +67,8 @@ bool BrokerStore::open(const QString& directory, QString* error)
         " PRIMARY KEY (project, name))",
         "CREATE TABLE IF NOT EXISTS enrolments (project TEXT, id TEXT, request TEXT NOT NULL, result TEXT,"
         " created TEXT NOT NULL, PRIMARY KEY (project, id))",
-        "CREATE TABLE IF NOT EXISTS revocations (project TEXT PRIMARY KEY, version INTEGER NOT NULL, list TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS revocations (project TEXT PRIMARY KEY, version INTEGER NOT NULL, list TEXT NOT "
+        "NULL)",
     };
     for (const char* statement : schema) {
         QSqlQuery query(db);
@@ -125,8 +132,8 @@ QList<BrokerStore::Member> BrokerStore::members(const QString& project) const
 
 bool BrokerStore::queueEnrolment(const QString& project, const QString& id, const QJsonObject& request)
 {
-    QSqlQuery query = prepare(m_connectionName,
-        "INSERT OR IGNORE INTO enrolments (project, id, request, created) VALUES (?, ?, ?, ?)");
+    QSqlQuery query = prepare(
+        m_connectionName, "INSERT OR IGNORE INTO enrolments (project, id, request, created) VALUES (?, ?, ?, ?)");
     query.addBindValue(project);
     query.addBindValue(id);
     query.addBindValue(json(request));
@@ -137,8 +144,8 @@ bool BrokerStore::queueEnrolment(const QString& project, const QString& id, cons
 QList<QJsonObject> BrokerStore::pendingEnrolments(const QString& project) const
 {
     QList<QJsonObject> result;
-    QSqlQuery query = prepare(m_connectionName,
-        "SELECT request FROM enrolments WHERE project = ? AND result IS NULL ORDER BY created");
+    QSqlQuery query = prepare(
+        m_connectionName, "SELECT request FROM enrolments WHERE project = ? AND result IS NULL ORDER BY created");
     query.addBindValue(project);
     if (run(query))
         while (query.next())

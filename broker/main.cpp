@@ -1,6 +1,5 @@
 #include "brokerserver.h"
 #include "brokerstore.h"
-
 #include "common/logging.h"
 #include "coordinator/projectbundle.h"
 #include "security/keys.h"
@@ -11,7 +10,6 @@
 #include <QHostAddress>
 #include <QSslCertificate>
 #include <QSslKey>
-
 #include <cstdio>
 
 using namespace pvc;
@@ -75,8 +73,8 @@ int main(int argc, char* argv[])
     parser.addVersionOption();
     parser.addOption({ QStringLiteral("listen"), QStringLiteral("Address and port for TCP (TLS) and UDP."),
         QStringLiteral("ADDR:PORT") });
-    parser.addOption({ QStringLiteral("state"), QStringLiteral("State directory (SQLite, TLS identity)."),
-        QStringLiteral("DIR") });
+    parser.addOption(
+        { QStringLiteral("state"), QStringLiteral("State directory (SQLite, TLS identity)."), QStringLiteral("DIR") });
     parser.process(app);
 
     if (!parser.isSet(QStringLiteral("listen")) || !parser.isSet(QStringLiteral("state")))

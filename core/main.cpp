@@ -7,7 +7,6 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QStandardPaths>
-
 #include <cstdio>
 #include <sys/resource.h>
 
@@ -18,7 +17,8 @@ namespace {
 // The bundle an installer put in place: the user's config first, then the system's.
 QString defaultProjectPath()
 {
-    const QString found = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, QStringLiteral("pvc/project.json"));
+    const QString found
+        = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, QStringLiteral("pvc/project.json"));
     if (!found.isEmpty())
         return found;
     for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
@@ -47,13 +47,13 @@ int main(int argc, char* argv[])
     core::installLogFormat();
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "The pvc daemon. It keeps sessions to the project's brokers, joins the project on request,\n"
-        "authenticates the other members, and serves the control API used by 'pvc' and 'pvc-tray'."));
+    parser.setApplicationDescription(
+        QStringLiteral("The pvc daemon. It keeps sessions to the project's brokers, joins the project on request,\n"
+                       "authenticates the other members, and serves the control API used by 'pvc' and 'pvc-tray'."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({ QStringLiteral("project"), QStringLiteral("The project bundle (default: %1).").arg(defaultProjectPath()),
-        QStringLiteral("FILE") });
+    parser.addOption({ QStringLiteral("project"),
+        QStringLiteral("The project bundle (default: %1).").arg(defaultProjectPath()), QStringLiteral("FILE") });
     parser.addOption({ QStringLiteral("state"),
         QStringLiteral("State directory for the host key and membership (default: %1).")
             .arg(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/pvc")),
@@ -62,15 +62,17 @@ int main(int argc, char* argv[])
         QStringLiteral("Control socket (default: %1).").arg(ipc::defaultControlSocketPath()), QStringLiteral("PATH") });
     parser.process(app);
 
-    const QString projectPath = parser.isSet(QStringLiteral("project")) ? parser.value(QStringLiteral("project")) : defaultProjectPath();
+    const QString projectPath
+        = parser.isSet(QStringLiteral("project")) ? parser.value(QStringLiteral("project")) : defaultProjectPath();
     const auto bundle = core::ProjectBundle::load(projectPath);
     if (!bundle)
-        return fail(QStringLiteral("cannot use the project bundle: %1 (%2)").arg(bundle.error().detail, bundle.error().code));
+        return fail(
+            QStringLiteral("cannot use the project bundle: %1 (%2)").arg(bundle.error().detail, bundle.error().code));
     const QString stateDir = parser.isSet(QStringLiteral("state"))
         ? parser.value(QStringLiteral("state"))
         : QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/pvc");
-    const QString controlPath
-        = parser.isSet(QStringLiteral("control")) ? parser.value(QStringLiteral("control")) : ipc::defaultControlSocketPath();
+    const QString controlPath = parser.isSet(QStringLiteral("control")) ? parser.value(QStringLiteral("control"))
+                                                                        : ipc::defaultControlSocketPath();
 
     core::Daemon daemon(*bundle, stateDir, nullptr);
     QString error;

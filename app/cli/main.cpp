@@ -6,7 +6,6 @@
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
-
 #include <cstdio>
 
 using namespace pvc;
@@ -22,7 +21,10 @@ const char* Usage = "Usage: pvc [--control PATH] COMMAND [options]\n\n"
                     "  ping NAME                           Round trip to a member over the authenticated channel\n"
                     "  leave                               Leave the project and forget this machine's key\n";
 
-void out(const QString& text) { std::fputs(qPrintable(text), stdout); }
+void out(const QString& text)
+{
+    std::fputs(qPrintable(text), stdout);
+}
 
 int failWith(const ipc::ControlReply& reply)
 {
@@ -40,7 +42,8 @@ void printStatus(const QJsonObject& s)
     if (!s.value(QLatin1String("name")).toString().isEmpty())
         out(QCoreApplication::translate("pvc", "Name:       %1\n").arg(s.value(QLatin1String("name")).toString()));
     if (!s.value(QLatin1String("virtual_ip")).toString().isEmpty())
-        out(QCoreApplication::translate("pvc", "Virtual IP: %1\n").arg(s.value(QLatin1String("virtual_ip")).toString()));
+        out(QCoreApplication::translate("pvc", "Virtual IP: %1\n")
+                .arg(s.value(QLatin1String("virtual_ip")).toString()));
     for (const QJsonValue& value : s.value(QLatin1String("brokers")).toArray()) {
         const QJsonObject broker = value.toObject();
         const bool up = broker.value(QLatin1String("connected")).toBool();
@@ -49,13 +52,15 @@ void printStatus(const QJsonObject& s)
                                up ? QCoreApplication::translate("pvc", "connected")
                                   : QCoreApplication::translate("pvc", "not connected"));
         if (broker.contains(QLatin1String("observed_udp")))
-            line += QCoreApplication::translate("pvc", ", sees us at %1").arg(broker.value(QLatin1String("observed_udp")).toString());
+            line += QCoreApplication::translate("pvc", ", sees us at %1")
+                        .arg(broker.value(QLatin1String("observed_udp")).toString());
         out(line + QLatin1Char('\n'));
     }
     const QJsonObject error = s.value(QLatin1String("error")).toObject();
     if (!error.isEmpty())
         out(QCoreApplication::translate("pvc", "Last error: %1\n")
-                .arg(app::errorText(error.value(QLatin1String("code")).toString(), error.value(QLatin1String("detail")).toString())));
+                .arg(app::errorText(
+                    error.value(QLatin1String("code")).toString(), error.value(QLatin1String("detail")).toString())));
 }
 
 void printPeers(const QJsonArray& peers)

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QString>
-
 #include <optional>
 #include <utility>
 
@@ -15,8 +14,7 @@ struct Error {
 };
 
 // The value of an operation that can fail. Deliberately tiny: no exceptions cross our APIs.
-template <typename T>
-class Result {
+template <typename T> class Result {
 public:
     Result(T value)
         : m_value(std::move(value))

@@ -26,7 +26,10 @@ BrokerConnection::BrokerConnection(const HostPort& address, QObject* parent)
 
 BrokerConnection::~BrokerConnection() = default;
 
-void BrokerConnection::start() { connectNow(); }
+void BrokerConnection::start()
+{
+    connectNow();
+}
 
 void BrokerConnection::send(const QJsonObject& message)
 {

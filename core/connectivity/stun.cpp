@@ -45,8 +45,14 @@ void putAttribute(QByteArray& out, quint16 type, const QByteArray& value)
         out.append('\0');
 }
 
-quint16 u16(const char* p) { return qFromBigEndian<quint16>(p); }
-quint32 u32(const char* p) { return qFromBigEndian<quint32>(p); }
+quint16 u16(const char* p)
+{
+    return qFromBigEndian<quint16>(p);
+}
+quint32 u32(const char* p)
+{
+    return qFromBigEndian<quint32>(p);
+}
 } // namespace
 
 QByteArray newTransactionId()

@@ -23,7 +23,10 @@
 namespace pvc::core {
 
 namespace {
-QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+QString str(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
 
 constexpr int StunIntervalMs = 20000;
 
@@ -319,8 +322,9 @@ void Daemon::handleEnrolResult(BrokerConnection* broker, const QJsonObject& mess
     const auto ours = key ? keys::publicFromPrivate(*key) : Result<QByteArray>(key.error());
     if (!info || !ours || info->publicKeyPem != *ours || info->commonName != m_name) {
         m_lastErrorCode = QStringLiteral("enrol.bad_certificate");
-        m_lastErrorDetail = QStringLiteral("broker %1 returned a certificate that is not the master's for this host (%2)")
-                                .arg(broker->address().toString(), info ? QStringLiteral("wrong key or name") : info.error().code);
+        m_lastErrorDetail
+            = QStringLiteral("broker %1 returned a certificate that is not the master's for this host (%2)")
+                  .arg(broker->address().toString(), info ? QStringLiteral("wrong key or name") : info.error().code);
         qCWarning(lcDaemon) << m_lastErrorDetail;
         return;
     }
@@ -428,7 +432,8 @@ QJsonObject Daemon::statusJson() const
     }
     if (!m_lastErrorCode.isEmpty())
         status.insert(QStringLiteral("error"),
-            QJsonObject { { QStringLiteral("code"), m_lastErrorCode }, { QStringLiteral("detail"), m_lastErrorDetail } });
+            QJsonObject {
+                { QStringLiteral("code"), m_lastErrorCode }, { QStringLiteral("detail"), m_lastErrorDetail } });
     return status;
 }
 

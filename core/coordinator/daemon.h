@@ -8,7 +8,6 @@
 #include <QJsonObject>
 #include <QList>
 #include <QObject>
-
 #include <memory>
 
 class QTimer;

@@ -37,7 +37,10 @@ HostState::HostState(const QString& directory)
 {
 }
 
-QString HostState::path(const char* name) const { return m_directory + QLatin1Char('/') + QLatin1String(name); }
+QString HostState::path(const char* name) const
+{
+    return m_directory + QLatin1Char('/') + QLatin1String(name);
+}
 
 bool HostState::prepare(QString* error)
 {
@@ -49,7 +52,10 @@ bool HostState::prepare(QString* error)
     return true;
 }
 
-bool HostState::hasKey() const { return QFile::exists(path("host.key")); }
+bool HostState::hasKey() const
+{
+    return QFile::exists(path("host.key"));
+}
 
 Result<QByteArray> HostState::ensureKey()
 {
@@ -64,9 +70,15 @@ Result<QByteArray> HostState::ensureKey()
     return pair->privatePem;
 }
 
-Result<QByteArray> HostState::key() const { return keys::readPrivateKeyFile(path("host.key")); }
+Result<QByteArray> HostState::key() const
+{
+    return keys::readPrivateKeyFile(path("host.key"));
+}
 
-QByteArray HostState::membership() const { return readSmallFile(path("membership.crt")); }
+QByteArray HostState::membership() const
+{
+    return readSmallFile(path("membership.crt"));
+}
 
 bool HostState::saveMembership(const QByteArray& certificatePem, QString* error)
 {
@@ -86,7 +98,10 @@ bool HostState::savePendingEnrolment(const QJsonObject& request, QString* error)
     return writeFile(path("enrolment.json"), QJsonDocument(request).toJson(), error);
 }
 
-void HostState::clearPendingEnrolment() { QFile::remove(path("enrolment.json")); }
+void HostState::clearPendingEnrolment()
+{
+    QFile::remove(path("enrolment.json"));
+}
 
 std::optional<QJsonObject> HostState::revocations() const
 {

@@ -5,7 +5,6 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
-
 #include <optional>
 
 // What a host keeps in its state directory: its key (0600, made on the first Join), its

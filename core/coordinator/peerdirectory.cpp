@@ -12,7 +12,10 @@
 namespace pvc::core {
 
 namespace {
-QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+QString str(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
 
 QString newStreamId()
 {
@@ -74,7 +77,8 @@ void PeerDirectory::handlePresence(BrokerConnection* broker, const QJsonObject& 
     const QByteArray certificate = str(message, "cert").toLatin1();
     if (certificate != peer.certificatePem) {
         peer.certificatePem = certificate;
-        const auto verified = certs::verifyMembership(certificate, m_bundle.caCertificatePem, QDateTime::currentDateTimeUtc());
+        const auto verified
+            = certs::verifyMembership(certificate, m_bundle.caCertificatePem, QDateTime::currentDateTimeUtc());
         peer.certificateError.clear();
         if (!verified) {
             peer.certificateError = verified.error().code;
@@ -158,9 +162,8 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
         p.lastError.clear();
         p.authenticatedAt = QDateTime::currentDateTimeUtc();
     });
-    connect(session, &PeerSession::closed, this, [this, name](const QString& code) {
-        dropSession(m_peers[name], code, true);
-    });
+    connect(session, &PeerSession::closed, this,
+        [this, name](const QString& code) { dropSession(m_peers[name], code, true); });
     return session;
 }
 
@@ -216,8 +219,8 @@ void PeerDirectory::handleRelayClose(BrokerConnection*, const QJsonObject& messa
 {
     const auto it = m_peers.find(m_streams.value(str(message, "stream")));
     if (it != m_peers.end())
-        dropSession(it->second, str(message, "error").isEmpty() ? QStringLiteral("relay.closed") : str(message, "error"),
-            false);
+        dropSession(it->second,
+            str(message, "error").isEmpty() ? QStringLiteral("relay.closed") : str(message, "error"), false);
 }
 
 void PeerDirectory::dropSession(Peer& peer, const QString& code, bool tellBroker)
@@ -274,8 +277,8 @@ QJsonArray PeerDirectory::toJson() const
             entry.insert(QStringLiteral("authenticated_at"), peer.authenticatedAt.toString(Qt::ISODate));
         }
         const QString error = !peer.certificateError.isEmpty() ? peer.certificateError
-            : status == QLatin1String("revoked")                ? QStringLiteral("peer.revoked")
-                                                                 : peer.lastError;
+            : status == QLatin1String("revoked")               ? QStringLiteral("peer.revoked")
+                                                               : peer.lastError;
         if (!error.isEmpty() && status != QLatin1String("authenticated"))
             entry.insert(QStringLiteral("error"), error);
         peers.append(entry);

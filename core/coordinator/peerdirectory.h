@@ -9,7 +9,6 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QSet>
-
 #include <functional>
 #include <map>
 

@@ -32,7 +32,8 @@ Result<ProjectBundle> ProjectBundle::fromJson(const QByteArray& json)
     QJsonParseError parseError;
     const QJsonObject o = QJsonDocument::fromJson(json, &parseError).object();
     if (parseError.error != QJsonParseError::NoError || o.value(QLatin1String("format")).toString() != FormatTag)
-        return makeError("bundle.malformed", QStringLiteral("not a pvc project bundle (%1)").arg(parseError.errorString()));
+        return makeError(
+            "bundle.malformed", QStringLiteral("not a pvc project bundle (%1)").arg(parseError.errorString()));
 
     ProjectBundle bundle;
     bundle.name = o.value(QLatin1String("name")).toString();

@@ -17,14 +17,14 @@ ControlReply failure(const char* code, const QString& detail)
 }
 } // namespace
 
-ControlReply controlRequest(const QString& socketPath, const QString& command, const QJsonObject& arguments,
-    int timeoutMs)
+ControlReply controlRequest(
+    const QString& socketPath, const QString& command, const QJsonObject& arguments, int timeoutMs)
 {
     QLocalSocket socket;
     socket.connectToServer(socketPath);
     if (!socket.waitForConnected(qMin(timeoutMs, 3000)))
-        return failure("control.unreachable",
-            QStringLiteral("cannot reach pvcd at %1: %2").arg(socketPath, socket.errorString()));
+        return failure(
+            "control.unreachable", QStringLiteral("cannot reach pvcd at %1: %2").arg(socketPath, socket.errorString()));
 
     QJsonObject request = makeMessage("request");
     request.insert(QStringLiteral("id"), 1);

@@ -14,7 +14,7 @@ struct ControlReply {
 };
 
 // A blocking request over the control socket, for the CLI and tests. The GUI uses the same frames.
-ControlReply controlRequest(const QString& socketPath, const QString& command, const QJsonObject& arguments,
-    int timeoutMs);
+ControlReply controlRequest(
+    const QString& socketPath, const QString& command, const QJsonObject& arguments, int timeoutMs);
 
 } // namespace pvc::ipc

@@ -41,7 +41,8 @@ void ControlResponder::fail(const QString& code, const QString& detail)
     QJsonObject message = makeMessage("reply");
     message.insert(QStringLiteral("id"), m_id);
     message.insert(QStringLiteral("ok"), false);
-    message.insert(QStringLiteral("error"), QJsonObject { { QStringLiteral("code"), code }, { QStringLiteral("detail"), detail } });
+    message.insert(QStringLiteral("error"),
+        QJsonObject { { QStringLiteral("code"), code }, { QStringLiteral("detail"), detail } });
     m_channel->send(message);
 }
 
@@ -77,7 +78,10 @@ bool ControlServer::listen(const QString& path, QString* error)
     return true;
 }
 
-QString ControlServer::path() const { return m_server->fullServerName(); }
+QString ControlServer::path() const
+{
+    return m_server->fullServerName();
+}
 
 void ControlServer::handleNewConnection()
 {
@@ -91,7 +95,8 @@ void ControlServer::handleNewConnection()
                 socket->disconnectFromServer();
             });
         connect(channel, &FramedChannel::messageReceived, this, [this, channel](const QJsonObject& message) {
-            auto responder = std::make_shared<ControlResponder>(channel, message.value(QLatin1String("id")).toInteger());
+            auto responder
+                = std::make_shared<ControlResponder>(channel, message.value(QLatin1String("id")).toInteger());
             if (messageType(message) != QLatin1String("request"))
                 return responder->fail(QStringLiteral("control.bad_request"), QStringLiteral("expected a request"));
             m_handler(message.value(QLatin1String("cmd")).toString(), message.value(QLatin1String("args")).toObject(),

@@ -3,7 +3,6 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
-
 #include <functional>
 #include <memory>
 

@@ -20,7 +20,10 @@ FrameReader::FrameReader(quint32 maxBytes)
 {
 }
 
-void FrameReader::append(const QByteArray& bytes) { m_buffer += bytes; }
+void FrameReader::append(const QByteArray& bytes)
+{
+    m_buffer += bytes;
+}
 
 qint64 FrameReader::room() const
 {
@@ -45,7 +48,8 @@ FrameReader::Status FrameReader::next(QJsonObject* message)
         return Status::NeedMore;
     const quint32 length = qFromBigEndian<quint32>(m_buffer.constData());
     if (length > m_maxBytes)
-        return fail("frame.too_large", QStringLiteral("frame of %1 bytes exceeds the limit of %2").arg(length).arg(m_maxBytes));
+        return fail(
+            "frame.too_large", QStringLiteral("frame of %1 bytes exceeds the limit of %2").arg(length).arg(m_maxBytes));
     if (quint32(m_buffer.size() - 4) < length)
         return Status::NeedMore;
 
@@ -75,6 +79,9 @@ QJsonObject makeMessage(const char* type)
     return QJsonObject { { QStringLiteral("v"), ProtocolVersion }, { QStringLiteral("t"), QString::fromLatin1(type) } };
 }
 
-QString messageType(const QJsonObject& message) { return message.value(QLatin1String("t")).toString(); }
+QString messageType(const QJsonObject& message)
+{
+    return message.value(QLatin1String("t")).toString();
+}
 
 } // namespace pvc::ipc

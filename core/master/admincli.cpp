@@ -18,23 +18,21 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
-
 #include <cstdio>
 
 namespace pvc::core {
 
 namespace {
 
-const QString Usage = QStringLiteral(
-    "Usage: pvc-admin COMMAND [options]\n\n"
-    "The project master's tools.\n\n"
-    "Commands:\n"
-    "  init    Make the master CA and the project bundle (project.json)\n"
-    "  invite  Print an invite token\n"
-    "  serve   Run the online master: approve enrolments, publish revocations\n"
-    "  hosts   List members: name, virtual IP, last seen, revoked\n"
-    "  revoke  Revoke a member by name\n\n"
-    "Run 'pvc-admin COMMAND --help' for the options of one command.\n");
+const QString Usage = QStringLiteral("Usage: pvc-admin COMMAND [options]\n\n"
+                                     "The project master's tools.\n\n"
+                                     "Commands:\n"
+                                     "  init    Make the master CA and the project bundle (project.json)\n"
+                                     "  invite  Print an invite token\n"
+                                     "  serve   Run the online master: approve enrolments, publish revocations\n"
+                                     "  hosts   List members: name, virtual IP, last seen, revoked\n"
+                                     "  revoke  Revoke a member by name\n\n"
+                                     "Run 'pvc-admin COMMAND --help' for the options of one command.\n");
 
 int fail(const QString& message)
 {
@@ -42,9 +40,13 @@ int fail(const QString& message)
     return 1;
 }
 
-void print(const QString& text) { std::fputs(qPrintable(text), stdout); }
+void print(const QString& text)
+{
+    std::fputs(qPrintable(text), stdout);
+}
 
-const QCommandLineOption DirOption(QStringLiteral("dir"), QStringLiteral("The master's directory."), QStringLiteral("DIR"));
+const QCommandLineOption DirOption(
+    QStringLiteral("dir"), QStringLiteral("The master's directory."), QStringLiteral("DIR"));
 
 struct Master {
     ProjectBundle bundle;
@@ -173,15 +175,18 @@ int runHosts(QCommandLineParser& parser)
     if (parser.isSet(QStringLiteral("json"))) {
         QJsonArray array;
         for (const auto& host : hosts)
-            array.append(QJsonObject { { QStringLiteral("name"), host.name }, { QStringLiteral("virtual_ip"), host.virtualIp },
-                { QStringLiteral("serial"), host.serialHex },
+            array.append(QJsonObject { { QStringLiteral("name"), host.name },
+                { QStringLiteral("virtual_ip"), host.virtualIp }, { QStringLiteral("serial"), host.serialHex },
                 { QStringLiteral("last_seen"), host.lastSeen.toString(Qt::ISODate) },
                 { QStringLiteral("revoked"), host.revoked } });
         print(QString::fromUtf8(QJsonDocument(array).toJson()));
         return 0;
     }
-    print(QStringLiteral("%1 %2 %3 %4\n").arg(QStringLiteral("NAME"), -24).arg(QStringLiteral("VIRTUAL IP"), -16)
-              .arg(QStringLiteral("LAST SEEN"), -21).arg(QStringLiteral("REVOKED")));
+    print(QStringLiteral("%1 %2 %3 %4\n")
+              .arg(QStringLiteral("NAME"), -24)
+              .arg(QStringLiteral("VIRTUAL IP"), -16)
+              .arg(QStringLiteral("LAST SEEN"), -21)
+              .arg(QStringLiteral("REVOKED")));
     for (const auto& host : hosts)
         print(QStringLiteral("%1 %2 %3 %4\n")
                   .arg(host.name, -24)

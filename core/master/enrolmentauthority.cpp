@@ -13,7 +13,10 @@
 namespace pvc::core {
 
 namespace {
-QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+QString str(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toString();
+}
 } // namespace
 
 EnrolmentAuthority::EnrolmentAuthority(MasterStore* store, const ProjectBundle& bundle, const QByteArray& caPrivatePem)
@@ -60,7 +63,8 @@ QJsonObject EnrolmentAuthority::decide(const QJsonObject& request)
     const auto token = m_store->token(str(request, "token_id"));
     const QByteArray proof = QByteArray::fromBase64(str(request, "proof").toLatin1());
     if (!token || !InviteToken { token->id, token->secret }.checkProof(name, csrPem, proof))
-        return refuse(requestId, "enrol.token_invalid", QStringLiteral("the invite token is not valid for this project"));
+        return refuse(
+            requestId, "enrol.token_invalid", QStringLiteral("the invite token is not valid for this project"));
     const QDateTime now = m_clock();
     if (token->expires <= now)
         return refuse(requestId, "enrol.token_expired",
@@ -76,7 +80,8 @@ QJsonObject EnrolmentAuthority::decide(const QJsonObject& request)
         if (existing->revoked)
             return refuse(requestId, "enrol.revoked", QStringLiteral("this machine name has been revoked"));
         if (existing->publicKeyPem != csr->publicKeyPem)
-            return refuse(requestId, "enrol.name_taken", QStringLiteral("another machine already uses the name '%1'").arg(name));
+            return refuse(
+                requestId, "enrol.name_taken", QStringLiteral("another machine already uses the name '%1'").arg(name));
         address = existing->virtualIp; // the same host re-enrolling keeps its address
     } else {
         const QList<QString> usedList = m_store->usedAddresses();

@@ -14,8 +14,11 @@
 namespace pvc::core {
 
 namespace {
-QString str(const QJsonObject& o, const char* key) { return o.value(QLatin1String(key)).toString(); }
+QString str(const QJsonObject& o, const char* key)
+{
+    return o.value(QLatin1String(key)).toString();
 }
+} // namespace
 
 MasterService::MasterService(MasterStore* store, EnrolmentAuthority* authority, const ProjectBundle& bundle,
     const QByteArray& caPrivatePem, QObject* parent)

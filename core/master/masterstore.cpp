@@ -84,7 +84,8 @@ QString MasterStore::meta(const char* key) const
 bool MasterStore::setMeta(const char* key, const QString& value)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    q.prepare(QStringLiteral(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     q.addBindValue(QString::fromLatin1(key));
     q.addBindValue(value);
     return run(q);
@@ -191,7 +192,10 @@ QList<QString> MasterStore::revokedSerials() const
     return result;
 }
 
-qint64 MasterStore::revocationVersion() const { return meta("revocation_version").toLongLong(); }
+qint64 MasterStore::revocationVersion() const
+{
+    return meta("revocation_version").toLongLong();
+}
 
 std::optional<QByteArray> MasterStore::answeredRequest(const QString& id) const
 {
@@ -213,9 +217,9 @@ bool MasterStore::commitEnrolment(
     q.prepare(QStringLiteral("INSERT INTO hosts (name, ip, serial, cert, pubkey, issued) VALUES (?, ?, ?, ?, ?, ?)"
                              " ON CONFLICT (name) DO UPDATE SET serial = excluded.serial, cert = excluded.cert,"
                              " issued = excluded.issued"));
-    for (const QVariant& value : { QVariant(host.name), QVariant(host.virtualIp), QVariant(host.serialHex),
-             QVariant(host.certificatePem), QVariant(host.publicKeyPem),
-             QVariant(host.issued.toUTC().toString(Qt::ISODate)) })
+    for (const QVariant& value :
+        { QVariant(host.name), QVariant(host.virtualIp), QVariant(host.serialHex), QVariant(host.certificatePem),
+            QVariant(host.publicKeyPem), QVariant(host.issued.toUTC().toString(Qt::ISODate)) })
         q.addBindValue(value);
     QSqlQuery spend(db);
     spend.prepare(QStringLiteral("UPDATE tokens SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0"));

@@ -6,7 +6,6 @@
 #include <QDateTime>
 #include <QList>
 #include <QString>
-
 #include <optional>
 
 // The master's ledger of members, invite tokens and answered enrolment requests (SQLite, mode 0600:

@@ -4,7 +4,6 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <memory>
 
 // Mutual TLS 1.3 between two members over any byte stream (OpenSSL with memory BIOs). The

@@ -8,9 +8,11 @@ Result<AddressPlan> AddressPlan::parse(const QString& cidr)
 {
     const QPair<QHostAddress, int> subnet = QHostAddress::parseSubnet(cidr);
     if (subnet.first.isNull() || subnet.first.protocol() != QAbstractSocket::IPv4Protocol)
-        return makeError("network.malformed", QStringLiteral("'%1' is not an IPv4 network like 240.1.0.0/16").arg(cidr));
+        return makeError(
+            "network.malformed", QStringLiteral("'%1' is not an IPv4 network like 240.1.0.0/16").arg(cidr));
     if (subnet.second != 16)
-        return makeError("network.bad_prefix", QStringLiteral("the overlay network must be a /16, not /%1").arg(subnet.second));
+        return makeError(
+            "network.bad_prefix", QStringLiteral("the overlay network must be a /16, not /%1").arg(subnet.second));
     AddressPlan plan;
     plan.m_prefix = subnet.second;
     plan.m_base = subnet.first.toIPv4Address() & (0xFFFFFFFFu << (32 - plan.m_prefix));
@@ -25,7 +27,10 @@ QString AddressPlan::cidr() const
     return QStringLiteral("%1/%2").arg(QHostAddress(m_base).toString()).arg(m_prefix);
 }
 
-QString AddressPlan::addressAt(quint32 offset) const { return QHostAddress(m_base + offset).toString(); }
+QString AddressPlan::addressAt(quint32 offset) const
+{
+    return QHostAddress(m_base + offset).toString();
+}
 
 bool AddressPlan::contains(const QString& address) const
 {
