@@ -13,6 +13,7 @@ class TstJoin : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void twoVolunteersJoinAndAuthenticate();
+    void joinWaitsForAnOfflineMaster();
 
 private:
     void checkFilesAreSafe(TestGrid& grid);
@@ -75,6 +76,36 @@ void TstJoin::twoVolunteersJoinAndAuthenticate()
     QVERIFY(again.err.contains(QLatin1String("join.already_member")));
 
     checkFilesAreSafe(grid);
+}
+
+void TstJoin::joinWaitsForAnOfflineMaster()
+{
+    TestGrid grid;
+    QVERIFY(grid.init(1));
+    grid.startBroker(0);
+    grid.startHost(QStringLiteral("dora"));
+    const QString token = grid.invite();
+
+    // No master is running: the request is queued at the broker and the CLI says so.
+    const auto early = grid.pvc(QStringLiteral("dora"),
+        { QStringLiteral("join"), QStringLiteral("--invite"), token, QStringLiteral("--name"), QStringLiteral("dora"),
+            QStringLiteral("--timeout"), QStringLiteral("2") });
+    QCOMPARE(early.exitCode, 2);
+    QVERIFY2(early.err.contains(QLatin1String("enrol.timeout")), qPrintable(early.err));
+    QCOMPARE(grid.status(QStringLiteral("dora")).value(QLatin1String("state")).toString(), QStringLiteral("enrolling"));
+
+    // The master comes online, finds the queued request, and the host becomes a member by itself.
+    grid.startMaster();
+    QVERIFY(TestGrid::waitFor(
+        [&] {
+            return grid.status(QStringLiteral("dora")).value(QLatin1String("state")).toString()
+                == QLatin1String("member");
+        },
+        15000));
+    QVERIFY(grid.status(QStringLiteral("dora"))
+                .value(QLatin1String("virtual_ip"))
+                .toString()
+                .startsWith(QLatin1String("240.9.0.")));
 }
 
 void TstJoin::checkFilesAreSafe(TestGrid& grid)
