@@ -437,8 +437,9 @@ void BrokerServer::handleRelayOpen(Session* session, const QJsonObject& message)
         || peer->streams.size() >= core::brokerprotocol::MaxRelayStreamsPerSession) {
         QJsonObject closed = makeMessage("relay-close");
         closed.insert(QStringLiteral("stream"), streamId);
-        closed.insert(
-            QStringLiteral("error"), peer ? QStringLiteral("relay.busy") : QStringLiteral("relay.peer_offline"));
+        closed.insert(QStringLiteral("error"),
+            !peer ? QStringLiteral("relay.peer_offline")
+                  : (peer == session ? QStringLiteral("relay.self") : QStringLiteral("relay.busy")));
         return session->channel->send(closed);
     }
     m_streams.insert(streamId, Stream { session, peer });

@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
 #include <QStandardPaths>
 #include <cstdio>
 #include <sys/resource.h>
@@ -71,8 +72,11 @@ int main(int argc, char* argv[])
     const QString stateDir = parser.isSet(QStringLiteral("state"))
         ? parser.value(QStringLiteral("state"))
         : QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/pvc");
-    const QString controlPath = parser.isSet(QStringLiteral("control")) ? parser.value(QStringLiteral("control"))
-                                                                        : ipc::defaultControlSocketPath();
+    // QLocalSocket reads a relative name as relative to the temp directory, so make it absolute.
+    const QString controlPath
+        = QFileInfo(parser.isSet(QStringLiteral("control")) ? parser.value(QStringLiteral("control"))
+                                                            : ipc::defaultControlSocketPath())
+              .absoluteFilePath();
 
     core::Daemon daemon(*bundle, stateDir, nullptr);
     QString error;

@@ -4,6 +4,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <cstdio>
@@ -19,7 +20,7 @@ const char* Usage = "Usage: pvc [--control PATH] COMMAND [options]\n\n"
                     "  status [--json]                     This machine's membership and brokers\n"
                     "  peers [--json]                      The other members and whether they are authenticated\n"
                     "  ping NAME                           Round trip to a member over the authenticated channel\n"
-                    "  leave                               Leave the project and forget this machine's key\n";
+                    "  leave                               Leave the project (the machine's key is kept)\n";
 
 void out(const QString& text)
 {
@@ -114,7 +115,7 @@ int main(int argc, char* argv[])
         return 1;
     }
     const QString command = positional.first();
-    const QString control = parser.value(QStringLiteral("control"));
+    const QString control = QFileInfo(parser.value(QStringLiteral("control"))).absoluteFilePath();
     const bool json = parser.isSet(QStringLiteral("json"));
 
     if (command == QLatin1String("join")) {
@@ -149,7 +150,8 @@ int main(int argc, char* argv[])
         } else if (command == QLatin1String("peers")) {
             printPeers(reply.result.value(QLatin1String("peers")).toArray());
         } else if (command == QLatin1String("leave")) {
-            out(QCoreApplication::translate("pvc", "Left the project; this machine's key and membership are gone.\n"));
+            out(QCoreApplication::translate(
+                "pvc", "Left the project; this machine's membership is gone (its key is kept for a later join).\n"));
         } else {
             printStatus(reply.result);
         }

@@ -313,6 +313,7 @@ void Daemon::handleEnrolResult(BrokerConnection* broker, const QJsonObject& mess
     if (!message.value(QLatin1String("ok")).toBool()) {
         m_hostState.clearPendingEnrolment();
         m_state = State::Disconnected;
+        m_name.clear();
         return finishJoin(str(message, "error"), str(message, "detail"));
     }
     // The answer came through an untrusted broker: believe it only if the master signed it for our key.
@@ -396,9 +397,10 @@ void Daemon::leave()
     m_virtualIp.clear();
     m_serial.clear();
     m_groups.clear();
+    if (!m_joinWaiters.isEmpty())
+        finishJoin(QStringLiteral("enrol.cancelled"), QStringLiteral("the host left the project"));
     m_lastErrorCode.clear();
     m_lastErrorDetail.clear();
-    finishJoin(QStringLiteral("enrol.cancelled"), QStringLiteral("the host left the project"));
     restartBrokers(QStringLiteral("left the project"));
 }
 
@@ -453,7 +455,7 @@ void Daemon::handleControl(
     if (command == QLatin1String("ping")) {
         return m_peers->ping(str(arguments, "name"), [responder](double ms, const QString& error) {
             if (ms < 0)
-                responder->fail(error, QStringLiteral("no answer over an authenticated channel"));
+                responder->fail(error, QStringLiteral("cannot ping: %1").arg(error));
             else
                 responder->reply(QJsonObject { { QStringLiteral("rtt_ms"), qRound(ms * 100) / 100.0 } });
         });

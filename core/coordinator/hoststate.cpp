@@ -119,7 +119,6 @@ bool HostState::saveRevocations(const QJsonObject& signedList, QString* error)
 void HostState::forgetMembership()
 {
     QFile::remove(path("membership.crt"));
-    QFile::remove(path("host.key"));
     clearPendingEnrolment();
 }
 

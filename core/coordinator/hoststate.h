@@ -33,7 +33,8 @@ public:
     std::optional<QJsonObject> revocations() const;
     bool saveRevocations(const QJsonObject& signedList, QString* error);
 
-    // `pvc leave`: forget membership, key and pending enrolment. The revocation list stays.
+    // `pvc leave`: forget the membership and any pending enrolment. The host key stays, so the
+    // master recognises the machine if it joins again under the same name. The revocation list stays.
     void forgetMembership();
 
 private:

@@ -147,7 +147,16 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
             broker->send(data);
         }
     };
-    auto* session = new PeerSession(peer.name, std::move(tls).value(), send, this);
+    const QString expectedName = peer.name;
+    auto check = [this, expectedName](const QByteArray& presentedPem) -> QString {
+        const auto presented = certs::parseCertificate(presentedPem);
+        if (!presented || presented->commonName != expectedName)
+            return QStringLiteral("peer.identity_mismatch");
+        if (m_revocations.contains(presented->serialHex))
+            return QStringLiteral("peer.revoked");
+        return {};
+    };
+    auto* session = new PeerSession(peer.name, std::move(tls).value(), send, check, this);
     peer.session = session;
     peer.streamId = streamId;
     peer.sessionBroker = broker;
@@ -155,10 +164,6 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
     const QString name = peer.name;
     connect(session, &PeerSession::authenticated, this, [this, name] {
         Peer& p = m_peers[name];
-        // The TLS chain was checked against the CA; the name and the revocation list are ours to check.
-        const auto presented = certs::parseCertificate(p.session->peerCertificatePem());
-        if (!presented || presented->commonName != name || m_revocations.contains(presented->serialHex))
-            return dropSession(p, QStringLiteral("peer.identity_mismatch"), true);
         p.lastError.clear();
         p.authenticatedAt = QDateTime::currentDateTimeUtc();
     });

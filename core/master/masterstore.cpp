@@ -62,6 +62,8 @@ bool MasterStore::open(const QString& path, QString* error)
         " expires TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, answer TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        // Every serial ever issued, so that a revocation also covers a host's earlier certificates.
+        "CREATE TABLE IF NOT EXISTS serials (serial TEXT PRIMARY KEY, name TEXT NOT NULL)",
     };
     for (const char* statement : schema) {
         QSqlQuery query(db);
@@ -185,7 +187,8 @@ QList<QString> MasterStore::revokedSerials() const
 {
     QList<QString> result;
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("SELECT serial FROM hosts WHERE revoked = 1"));
+    q.prepare(QStringLiteral("SELECT serials.serial FROM serials JOIN hosts ON serials.name = hosts.name"
+                             " WHERE hosts.revoked = 1 UNION SELECT serial FROM hosts WHERE revoked = 1"));
     if (run(q))
         while (q.next())
             result << q.value(0).toString();
@@ -224,11 +227,15 @@ bool MasterStore::commitEnrolment(
     QSqlQuery spend(db);
     spend.prepare(QStringLiteral("UPDATE tokens SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0"));
     spend.addBindValue(tokenId);
+    QSqlQuery issued(db);
+    issued.prepare(QStringLiteral("INSERT INTO serials (serial, name) VALUES (?, ?)"));
+    issued.addBindValue(host.serialHex);
+    issued.addBindValue(host.name);
     QSqlQuery remember(db);
     remember.prepare(QStringLiteral("INSERT INTO requests (id, answer) VALUES (?, ?)"));
     remember.addBindValue(requestId);
     remember.addBindValue(answer);
-    if (!run(q) || !run(spend) || spend.numRowsAffected() != 1 || !run(remember)) {
+    if (!run(q) || !run(issued) || !run(spend) || spend.numRowsAffected() != 1 || !run(remember)) {
         db.rollback();
         return false;
     }

@@ -7,11 +7,13 @@
 
 namespace pvc::core {
 
-PeerSession::PeerSession(const QString& peerName, std::unique_ptr<TlsSession> tls, SendFunction send, QObject* parent)
+PeerSession::PeerSession(
+    const QString& peerName, std::unique_ptr<TlsSession> tls, SendFunction send, PeerCheck check, QObject* parent)
     : QObject(parent)
     , m_peerName(peerName)
     , m_tls(std::move(tls))
     , m_send(std::move(send))
+    , m_check(std::move(check))
     , m_records(std::make_unique<ipc::FrameReader>())
     , m_keepalive(new QTimer(this))
 {
@@ -63,6 +65,9 @@ void PeerSession::handleCiphertext(const QByteArray& bytes)
     if (!ok)
         return close(m_tls->error().code);
     if (m_tls->handshakeComplete() && !m_helloSent) {
+        // The chain is the CA's; whether this is the member we meant, and not revoked, is the caller's call.
+        if (const QString refusal = m_check ? m_check(m_tls->peerCertificatePem()) : QString(); !refusal.isEmpty())
+            return close(refusal);
         m_helloSent = true;
         QJsonObject hello = ipc::makeMessage("hello");
         sendRecord(hello);

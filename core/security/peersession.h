@@ -25,8 +25,12 @@ class PeerSession : public QObject {
     Q_OBJECT
 public:
     using SendFunction = std::function<void(const QByteArray& ciphertext)>;
+    // Called once the TLS handshake completes, with the peer's certificate (already chained to
+    // the CA). Returns an error code to refuse the peer before any hello is sent, or empty to accept.
+    using PeerCheck = std::function<QString(const QByteArray& peerCertificatePem)>;
 
-    PeerSession(const QString& peerName, std::unique_ptr<TlsSession> tls, SendFunction send, QObject* parent);
+    PeerSession(
+        const QString& peerName, std::unique_ptr<TlsSession> tls, SendFunction send, PeerCheck check, QObject* parent);
     ~PeerSession() override;
 
     void start();
@@ -59,6 +63,7 @@ private:
     QString m_peerName;
     std::unique_ptr<TlsSession> m_tls;
     SendFunction m_send;
+    PeerCheck m_check;
     std::unique_ptr<ipc::FrameReader> m_records;
     QTimer* m_keepalive;
     QElapsedTimer m_sinceHeard;

@@ -9,7 +9,8 @@
 namespace pvc::core {
 
 namespace {
-constexpr qsizetype MaxSerials = 100000;
+// The signed list travels in one 64 KiB frame; serials are short hex strings, so 4000 fit with room to spare.
+constexpr qsizetype MaxSerials = 4000;
 
 QByteArray canonical(const QJsonObject& body)
 {

@@ -76,6 +76,15 @@ void TstJoin::twoVolunteersJoinAndAuthenticate()
     QVERIFY(again.err.contains(QLatin1String("join.already_member")));
 
     checkFilesAreSafe(grid);
+
+    // Leaving forgets the membership; the same machine can join again under its name and keeps its address.
+    const auto leave = grid.pvc(QStringLiteral("alice"), { QStringLiteral("leave") });
+    QCOMPARE(leave.exitCode, 0);
+    const QJsonObject left = grid.status(QStringLiteral("alice"));
+    QCOMPARE(left.value(QLatin1String("state")).toString(), QStringLiteral("disconnected"));
+    QVERIFY(!left.contains(QLatin1String("error")));
+    QVERIFY(grid.join(QStringLiteral("alice"), grid.invite()));
+    QCOMPARE(grid.status(QStringLiteral("alice")).value(QLatin1String("virtual_ip")).toString(), aliceIp);
 }
 
 void TstJoin::joinWaitsForAnOfflineMaster()
