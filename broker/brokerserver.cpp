@@ -17,6 +17,7 @@
 #include <QSslSocket>
 #include <QTimer>
 #include <QUdpSocket>
+#include <QtEndian>
 
 namespace pvc::broker {
 
@@ -149,6 +150,10 @@ void BrokerServer::closeSession(Session* session)
     std::unique_ptr<Session> owned = std::move(it->second);
     m_sessions.erase(it);
     m_sessionsById.remove(session->id);
+    if (session->relayTag)
+        m_sessionsByRelayTag.remove(session->relayTag);
+    if (m_sessionsByUdp.value(session->udpEndpoint) == session)
+        m_sessionsByUdp.remove(session->udpEndpoint);
     for (const QString& stream : QSet<QString>(session->streams))
         closeStream(stream, session, QStringLiteral("relay.peer_gone"));
 
@@ -257,6 +262,10 @@ void BrokerServer::handleHello(Session* session, const QJsonObject& message)
             previous->socket->disconnectFromHost();
         }
         project->members.insert(session->name, session);
+        do
+            session->relayTag = QRandomGenerator::global()->generate();
+        while (session->relayTag == 0 || m_sessionsByRelayTag.contains(session->relayTag));
+        m_sessionsByRelayTag.insert(session->relayTag, session);
         m_store->upsertMember(projectId, session->name, certificate);
         m_store->touchMember(projectId, session->name, QDateTime::currentDateTimeUtc());
         qCInfo(lcBroker) << "member" << session->name << "connected";
@@ -266,6 +275,8 @@ void BrokerServer::handleHello(Session* session, const QJsonObject& message)
 
     QJsonObject welcome = makeMessage("welcome");
     welcome.insert(QStringLiteral("session"), session->id);
+    if (session->relayTag)
+        welcome.insert(QStringLiteral("relay_tag"), qint64(session->relayTag));
     welcome.insert(QStringLiteral("observed"),
         session->socket->peerAddress().toString() + QLatin1Char(':') + QString::number(session->socket->peerPort()));
     session->channel->send(welcome);
@@ -393,8 +404,10 @@ QJsonObject BrokerServer::presenceOf(
     if (online) {
         presence.insert(QStringLiteral("tcp"),
             online->socket->peerAddress().toString() + QLatin1Char(':') + QString::number(online->socket->peerPort()));
-        if (!online->udpEndpoint.isEmpty())
+        if (!online->udpEndpoint.isEmpty()) {
             presence.insert(QStringLiteral("udp"), online->udpEndpoint);
+            presence.insert(QStringLiteral("relay_tag"), qint64(online->relayTag));
+        }
     }
     return presence;
 }
@@ -492,23 +505,55 @@ void BrokerServer::closeStream(const QString& streamId, Session* closer, const Q
 void BrokerServer::handleDatagrams()
 {
     while (m_udp->hasPendingDatagrams()) {
-        const QNetworkDatagram datagram = m_udp->receiveDatagram(core::stun::MaxMessageBytes + 1);
-        const auto request = core::stun::decode(datagram.data());
+        const QNetworkDatagram datagram = m_udp->receiveDatagram(core::brokerprotocol::MaxRelayDatagramBytes + 1);
+        const QHostAddress sender(datagram.senderAddress().toIPv4Address());
+        const QString endpoint = sender.toString() + QLatin1Char(':') + QString::number(datagram.senderPort());
+        const QByteArray data = datagram.data();
+        if (!data.isEmpty() && quint8(data[0]) == core::brokerprotocol::RelayToBroker) {
+            relayDatagram(data, endpoint);
+            continue;
+        }
+        const auto request = core::stun::decode(data);
         if (!request || request->type != core::stun::BindingRequest)
             continue;
-        const QHostAddress sender(datagram.senderAddress().toIPv4Address());
         m_udp->writeDatagram(core::stun::encodeBindingSuccess(request->transactionId, sender, datagram.senderPort()),
             datagram.senderAddress(), quint16(datagram.senderPort()));
         // A USERNAME naming a session ties this public UDP endpoint to that member.
         Session* session = m_sessionsById.value(request->username);
-        if (!session || session->role != Role::Member)
-            continue;
-        const QString endpoint = sender.toString() + QLatin1Char(':') + QString::number(datagram.senderPort());
-        if (endpoint != session->udpEndpoint) {
-            session->udpEndpoint = endpoint;
+        if (session && session->role == Role::Member && endpoint != session->udpEndpoint) {
+            setUdpEndpoint(session, endpoint);
             broadcastPresence(session->project, session->name, session);
         }
     }
+}
+
+void BrokerServer::setUdpEndpoint(Session* session, const QString& endpoint)
+{
+    if (m_sessionsByUdp.value(session->udpEndpoint) == session)
+        m_sessionsByUdp.remove(session->udpEndpoint);
+    session->udpEndpoint = endpoint;
+    m_sessionsByUdp.insert(endpoint, session);
+}
+
+// The last-resort path (DESIGN.md, Data plane): a member's sealed datagram goes to another member
+// of the same project through this broker. Only members whose UDP endpoint the broker observed may
+// send, and the payload is end-to-end sealed, so the broker forwards bytes it cannot read.
+void BrokerServer::relayDatagram(const QByteArray& datagram, const QString& senderEndpoint)
+{
+    using namespace core::brokerprotocol;
+    if (datagram.size() <= RelayHeaderBytes || datagram.size() > MaxRelayDatagramBytes)
+        return;
+    Session* from = m_sessionsByUdp.value(senderEndpoint);
+    Session* to = m_sessionsByRelayTag.value(qFromBigEndian<quint32>(datagram.constData() + 4));
+    if (!from || !to || from == to || from->role != Role::Member || to->role != Role::Member
+        || from->project != to->project || to->udpEndpoint.isEmpty())
+        return;
+    QByteArray out = datagram;
+    out[0] = char(RelayFromBroker);
+    qToBigEndian<quint32>(from->relayTag, out.data() + 4);
+    const qsizetype colon = to->udpEndpoint.lastIndexOf(QLatin1Char(':'));
+    m_udp->writeDatagram(out, QHostAddress(to->udpEndpoint.left(colon)), to->udpEndpoint.mid(colon + 1).toUShort());
+    ++m_relayedDatagrams;
 }
 
 } // namespace pvc::broker

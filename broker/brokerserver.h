@@ -43,6 +43,7 @@ private:
         QString name;
         QString serial;
         QString udpEndpoint;
+        quint32 relayTag = 0; // names this member in relayed datagrams (docs/protocol.md, UDP relay)
         QSet<QString> streams;
         QSet<QString> enrolments;
     };
@@ -68,6 +69,8 @@ private:
     void handleRelayData(Session* session, const QJsonObject& message);
     void handleRelayClose(Session* session, const QJsonObject& message);
     void handleDatagrams();
+    void relayDatagram(const QByteArray& datagram, const QString& senderEndpoint);
+    void setUdpEndpoint(Session* session, const QString& endpoint);
     void closeSession(Session* session);
     void refuse(Session* session, const char* code, const QString& detail, bool close);
 
@@ -87,6 +90,9 @@ private:
     QByteArray m_tlsFingerprint;
     std::map<QSslSocket*, std::unique_ptr<Session>> m_sessions;
     QHash<QString, Session*> m_sessionsById;
+    QHash<quint32, Session*> m_sessionsByRelayTag;
+    QHash<QString, Session*> m_sessionsByUdp; // observed "ip:port" -> member
+    quint64 m_relayedDatagrams = 0;
     std::map<QString, std::unique_ptr<Project>> m_projects;
     QHash<QString, Stream> m_streams;
 };

@@ -16,4 +16,12 @@ inline QByteArray helloSigningText(const QByteArray& nonce, const QByteArray& br
 inline constexpr int MaxRelayStreamsPerSession = 64;
 inline constexpr int MaxRelayChunkBytes = 16 * 1024;
 
+// UDP relay of sealed data packets (docs/protocol.md, "UDP relay"): an 8-byte header, then the
+// sealed packet. To the broker: [0xF0, 0, 0, 0, target relay tag (u32 BE)]; from the broker:
+// [0xF1, 0, 0, 0, source relay tag (u32 BE)].
+inline constexpr quint8 RelayToBroker = 0xF0;
+inline constexpr quint8 RelayFromBroker = 0xF1;
+inline constexpr int RelayHeaderBytes = 8;
+inline constexpr int MaxRelayDatagramBytes = 2048;
+
 } // namespace pvc::core::brokerprotocol
