@@ -93,7 +93,7 @@ private Q_SLOTS:
         m_csr = *csr;
 
         m_terms.name = QStringLiteral("alice");
-        m_terms.virtualIp = QStringLiteral("10.77.0.5");
+        m_terms.virtualIp = QStringLiteral("240.77.0.5");
         m_terms.dnsName = QStringLiteral("alice.pvc");
         m_terms.groups = QStringList { QStringLiteral("blast"), QStringLiteral("admins") };
         m_terms.serial = 0x1234abcdULL;
@@ -129,7 +129,7 @@ private Q_SLOTS:
         const auto info = certs::parseCertificate(m_member);
         QVERIFY(info.ok());
         QCOMPARE(info->commonName, QStringLiteral("alice")); // the terms, not the CSR's subject
-        QCOMPARE(info->virtualIp, QStringLiteral("10.77.0.5"));
+        QCOMPARE(info->virtualIp, QStringLiteral("240.77.0.5"));
         QCOMPARE(info->dnsName, QStringLiteral("alice.pvc"));
         QCOMPARE(info->groups, m_terms.groups);
         QCOMPARE(info->serialHex, QStringLiteral("1234abcd"));
@@ -226,7 +226,7 @@ private Q_SLOTS:
         terms.dnsName = QStringLiteral("alice.pvc,DNS:bank.example");
         QCOMPARE(certs::signMembership(m_caKey, m_caCert, m_csr, terms).error().code, QStringLiteral("cert.bad_terms"));
         terms = m_terms;
-        terms.virtualIp = QStringLiteral("10.77.0.300");
+        terms.virtualIp = QStringLiteral("240.77.0.300");
         QCOMPARE(certs::signMembership(m_caKey, m_caCert, m_csr, terms).error().code, QStringLiteral("cert.bad_terms"));
         terms = m_terms;
         terms.serial = 0;

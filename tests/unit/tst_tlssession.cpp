@@ -70,24 +70,24 @@ class TestTlsSession : public QObject {
 
     Project m_project;
     Project m_otherProject;
-    Member m_alice; // 10.77.0.2
-    Member m_bob; // 10.77.0.3
-    Member m_mallory; // 10.77.0.3 as well, but from the other project
+    Member m_alice; // 240.77.0.2
+    Member m_bob; // 240.77.0.3
+    Member m_mallory; // 240.77.0.3 as well, but from the other project
 
 private Q_SLOTS:
     void initTestCase()
     {
         m_project = makeProject(QStringLiteral("alpha"));
         m_otherProject = makeProject(QStringLiteral("beta"));
-        m_alice = makeMember(m_project, QStringLiteral("alice"), QStringLiteral("10.77.0.2"), 2);
-        m_bob = makeMember(m_project, QStringLiteral("bob"), QStringLiteral("10.77.0.3"), 3);
-        m_mallory = makeMember(m_otherProject, QStringLiteral("mallory"), QStringLiteral("10.77.0.3"), 3);
+        m_alice = makeMember(m_project, QStringLiteral("alice"), QStringLiteral("240.77.0.2"), 2);
+        m_bob = makeMember(m_project, QStringLiteral("bob"), QStringLiteral("240.77.0.3"), 3);
+        m_mallory = makeMember(m_otherProject, QStringLiteral("mallory"), QStringLiteral("240.77.0.3"), 3);
     }
 
     void mutualHandshakeAndData()
     {
-        auto client = makeSession(TlsSession::Role::Client, m_alice, m_project, QStringLiteral("10.77.0.3"));
-        auto server = makeSession(TlsSession::Role::Server, m_bob, m_project, QStringLiteral("10.77.0.2"));
+        auto client = makeSession(TlsSession::Role::Client, m_alice, m_project, QStringLiteral("240.77.0.3"));
+        auto server = makeSession(TlsSession::Role::Server, m_bob, m_project, QStringLiteral("240.77.0.2"));
         QVERIFY(client && server);
         QVERIFY(!client->write("too early"));
         QVERIFY(server->start());
@@ -169,8 +169,8 @@ private Q_SLOTS:
 
     void expectedPeerIpMismatchRefused()
     {
-        // Client side: bob presents 10.77.0.3, the client expected 10.77.0.9.
-        auto client = makeSession(TlsSession::Role::Client, m_alice, m_project, QStringLiteral("10.77.0.9"));
+        // Client side: bob presents 240.77.0.3, the client expected 240.77.0.9.
+        auto client = makeSession(TlsSession::Role::Client, m_alice, m_project, QStringLiteral("240.77.0.9"));
         auto server = makeSession(TlsSession::Role::Server, m_bob, m_project);
         QVERIFY(client && server);
         QVERIFY(client->start());
@@ -179,9 +179,9 @@ private Q_SLOTS:
         QVERIFY(!client->handshakeComplete());
         QVERIFY(server->failed());
 
-        // Server side: alice presents 10.77.0.2, the server expected 10.77.0.9.
-        client = makeSession(TlsSession::Role::Client, m_alice, m_project, QStringLiteral("10.77.0.3"));
-        server = makeSession(TlsSession::Role::Server, m_bob, m_project, QStringLiteral("10.77.0.9"));
+        // Server side: alice presents 240.77.0.2, the server expected 240.77.0.9.
+        client = makeSession(TlsSession::Role::Client, m_alice, m_project, QStringLiteral("240.77.0.3"));
+        server = makeSession(TlsSession::Role::Server, m_bob, m_project, QStringLiteral("240.77.0.9"));
         QVERIFY(client && server);
         QVERIFY(client->start());
         shuttle(*client, *server);
