@@ -6,6 +6,7 @@
 #include "ipc/framedchannel.h"
 #include "security/certificates.h"
 #include "security/keys.h"
+#include "security/policy.h"
 #include "security/revocationlist.h"
 
 #include <QJsonArray>
@@ -182,8 +183,8 @@ void BrokerServer::handleMessage(Session* session, const QJsonObject& message)
         return handleEnrol(session, message);
     if (type == QLatin1String("enrol-result") && session->role == Role::Master)
         return handleEnrolResult(session, message);
-    if (type == QLatin1String("revocations") && session->role == Role::Master)
-        return handleRevocations(session, message);
+    if ((type == QLatin1String("revocations") || type == QLatin1String("policy")) && session->role == Role::Master)
+        return handleSignedDocument(session, message);
     if (session->role == Role::Member) {
         if (type == QLatin1String("relay-open"))
             return handleRelayOpen(session, message);
@@ -210,8 +211,8 @@ BrokerServer::Project* BrokerServer::projectFor(const QString& id, const QByteAr
     Project* raw = project.get();
     m_projects.emplace(id, std::move(project));
     m_store->rememberProject(id, caPem);
-    if (const auto stored = m_store->revocations(id))
-        applyRevocations(id, raw, *stored);
+    if (const auto stored = m_store->document(id, QStringLiteral("revocations")))
+        applyRevocations(id, raw, stored->value(QLatin1String("list")).toObject());
     return raw;
 }
 
@@ -245,11 +246,8 @@ void BrokerServer::handleHello(Session* session, const QJsonObject& message)
         if (!core::keys::verify(info->publicKeyPem, signedText, signature))
             return refuse(session, "hello.bad_signature", QStringLiteral("not signed by the certificate's key"), true);
         if (project->revoked.contains(info->serialHex)) {
-            if (const auto list = m_store->revocations(projectId)) {
-                QJsonObject push = makeMessage("revocations");
-                push.insert(QStringLiteral("list"), *list);
-                session->channel->send(push);
-            }
+            if (const auto push = m_store->document(projectId, QStringLiteral("revocations")))
+                session->channel->send(*push);
             return refuse(session, "hello.revoked", QStringLiteral("this membership has been revoked"), true);
         }
         session->role = Role::Member;
@@ -282,11 +280,7 @@ void BrokerServer::handleHello(Session* session, const QJsonObject& message)
     session->channel->send(welcome);
 
     if (session->role == Role::Member || session->role == Role::Master) {
-        if (const auto list = m_store->revocations(projectId)) {
-            QJsonObject push = makeMessage("revocations");
-            push.insert(QStringLiteral("list"), *list);
-            session->channel->send(push);
-        }
+        sendDocuments(session);
         sendPresenceSnapshot(session, project);
     }
     if (session->role == Role::Member)
@@ -362,23 +356,47 @@ bool BrokerServer::applyRevocations(const QString& projectId, Project* project, 
     return true;
 }
 
-void BrokerServer::handleRevocations(Session* session, const QJsonObject& message)
+void BrokerServer::sendDocuments(Session* session)
+{
+    for (const QString& kind : { QStringLiteral("revocations"), QStringLiteral("policy") })
+        if (const auto document = m_store->document(session->project, kind))
+            session->channel->send(*document);
+}
+
+// The master's signed documents: the revocation list ("list") and the global policy ("policy").
+// The broker checks the signature so that it stores nothing forged, keeps the newest version, and
+// pushes it to every session of the project. Hosts check the signature again themselves.
+void BrokerServer::handleSignedDocument(Session* session, const QJsonObject& message)
 {
     Project* project = m_projects[session->project].get();
-    const QJsonObject signedList = message.value(QLatin1String("list")).toObject();
-    const auto list = core::RevocationList::verify(signedList, project->caPublicPem, session->project);
-    if (!list)
-        return refuse(session, list.error().code.toLatin1().constData(), list.error().detail, false);
-    if (list->version <= m_store->revocationVersion(session->project))
+    const QString kind = ipc::messageType(message);
+    const bool isRevocations = kind == QLatin1String("revocations");
+    const QJsonObject body = message.value(isRevocations ? QLatin1String("list") : QLatin1String("policy")).toObject();
+    qint64 version = -1;
+    QSet<QString> revoked;
+    if (isRevocations) {
+        const auto list = core::RevocationList::verify(body, project->caPublicPem, session->project);
+        if (!list)
+            return refuse(session, list.error().code.toLatin1().constData(), list.error().detail, false);
+        version = list->version;
+        revoked = list->serials;
+    } else {
+        const auto policy = core::SignedPolicy::verify(body, project->caPublicPem, session->project);
+        if (!policy)
+            return refuse(session, policy.error().code.toLatin1().constData(), policy.error().detail, false);
+        version = policy->version;
+    }
+    if (version <= m_store->documentVersion(session->project, kind))
         return;
-    if (!m_store->storeRevocations(session->project, list->version, signedList))
-        return refuse(session, "broker.storage_failed", QStringLiteral("could not store the list"), false);
-    project->revoked = list->serials;
-    qCInfo(lcBroker) << "revocation list version" << list->version << "with" << list->serials.size() << "serials";
+    QJsonObject push = makeMessage(isRevocations ? "revocations" : "policy");
+    push.insert(isRevocations ? QStringLiteral("list") : QStringLiteral("policy"), body);
+    if (!m_store->storeDocument(session->project, kind, version, push))
+        return refuse(session, "broker.storage_failed", QStringLiteral("could not store the document"), false);
+    qCInfo(lcBroker) << "stored" << kind << "version" << version;
 
-    QJsonObject push = makeMessage("revocations");
-    push.insert(QStringLiteral("list"), signedList);
     QList<Session*> revokedSessions;
+    if (isRevocations)
+        project->revoked = revoked;
     for (Session* member : std::as_const(project->members)) {
         member->channel->send(push);
         if (project->revoked.contains(member->serial))

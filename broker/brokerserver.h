@@ -64,7 +64,8 @@ private:
     void handleHello(Session* session, const QJsonObject& message);
     void handleEnrol(Session* session, const QJsonObject& message);
     void handleEnrolResult(Session* session, const QJsonObject& message);
-    void handleRevocations(Session* session, const QJsonObject& message);
+    void handleSignedDocument(Session* session, const QJsonObject& message);
+    void sendDocuments(Session* session);
     void handleRelayOpen(Session* session, const QJsonObject& message);
     void handleRelayData(Session* session, const QJsonObject& message);
     void handleRelayClose(Session* session, const QJsonObject& message);

@@ -67,8 +67,8 @@ bool BrokerStore::open(const QString& directory, QString* error)
         " PRIMARY KEY (project, name))",
         "CREATE TABLE IF NOT EXISTS enrolments (project TEXT, id TEXT, request TEXT NOT NULL, result TEXT,"
         " created TEXT NOT NULL, PRIMARY KEY (project, id))",
-        "CREATE TABLE IF NOT EXISTS revocations (project TEXT PRIMARY KEY, version INTEGER NOT NULL, list TEXT NOT "
-        "NULL)",
+        "CREATE TABLE IF NOT EXISTS documents (project TEXT, kind TEXT, version INTEGER NOT NULL, body TEXT NOT NULL,"
+        " PRIMARY KEY (project, kind))",
     };
     for (const char* statement : schema) {
         QSqlQuery query(db);
@@ -179,31 +179,35 @@ bool BrokerStore::storeEnrolmentResult(const QString& project, const QString& id
     return run(query);
 }
 
-bool BrokerStore::storeRevocations(const QString& project, qint64 version, const QJsonObject& signedList)
+bool BrokerStore::storeDocument(
+    const QString& project, const QString& kind, qint64 version, const QJsonObject& document)
 {
     QSqlQuery query = prepare(m_connectionName,
-        "INSERT INTO revocations (project, version, list) VALUES (?, ?, ?)"
-        " ON CONFLICT (project) DO UPDATE SET version = excluded.version, list = excluded.list"
-        " WHERE excluded.version > revocations.version");
+        "INSERT INTO documents (project, kind, version, body) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (project, kind) DO UPDATE SET version = excluded.version, body = excluded.body"
+        " WHERE excluded.version > documents.version");
     query.addBindValue(project);
+    query.addBindValue(kind);
     query.addBindValue(version);
-    query.addBindValue(json(signedList));
+    query.addBindValue(json(document));
     return run(query);
 }
 
-std::optional<QJsonObject> BrokerStore::revocations(const QString& project) const
+std::optional<QJsonObject> BrokerStore::document(const QString& project, const QString& kind) const
 {
-    QSqlQuery query = prepare(m_connectionName, "SELECT list FROM revocations WHERE project = ?");
+    QSqlQuery query = prepare(m_connectionName, "SELECT body FROM documents WHERE project = ? AND kind = ?");
     query.addBindValue(project);
+    query.addBindValue(kind);
     if (run(query) && query.next())
         return object(query.value(0));
     return std::nullopt;
 }
 
-qint64 BrokerStore::revocationVersion(const QString& project) const
+qint64 BrokerStore::documentVersion(const QString& project, const QString& kind) const
 {
-    QSqlQuery query = prepare(m_connectionName, "SELECT version FROM revocations WHERE project = ?");
+    QSqlQuery query = prepare(m_connectionName, "SELECT version FROM documents WHERE project = ? AND kind = ?");
     query.addBindValue(project);
+    query.addBindValue(kind);
     return run(query) && query.next() ? query.value(0).toLongLong() : -1;
 }
 

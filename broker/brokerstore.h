@@ -12,7 +12,7 @@ namespace pvc::broker {
 
 // The broker's persistent state (SQLite through Qt SQL): the projects it has seen (by CA),
 // master-signed member certificates with last-seen times, queued enrolment requests and their
-// answers, and the latest signed revocation list per project. Nothing here is secret.
+// answers, and the latest signed revocation list and policy per project. Nothing here is secret.
 class BrokerStore {
 public:
     struct Member {
@@ -37,9 +37,11 @@ public:
     std::optional<QJsonObject> enrolmentResult(const QString& project, const QString& id) const;
     bool storeEnrolmentResult(const QString& project, const QString& id, const QJsonObject& result);
 
-    bool storeRevocations(const QString& project, qint64 version, const QJsonObject& signedList);
-    std::optional<QJsonObject> revocations(const QString& project) const;
-    qint64 revocationVersion(const QString& project) const;
+    // Master-signed documents, newest version per kind ("revocations", "policy"). A lower or equal
+    // version never replaces a stored one.
+    bool storeDocument(const QString& project, const QString& kind, qint64 version, const QJsonObject& document);
+    std::optional<QJsonObject> document(const QString& project, const QString& kind) const;
+    qint64 documentVersion(const QString& project, const QString& kind) const;
 
 private:
     QString m_connectionName;

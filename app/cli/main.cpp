@@ -4,6 +4,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -20,6 +21,7 @@ const char* Usage = "Usage: pvc [--control PATH] COMMAND [options]\n\n"
                     "  status [--json]                     This machine's membership and brokers\n"
                     "  peers [--json]                      The other members and whether they are authenticated\n"
                     "  ping NAME                           Round trip to a member over the authenticated channel\n"
+                    "  set policy FILE|none                The owner's local policy (can only narrow the global one)\n"
                     "  leave                               Leave the project (the machine's key is kept)\n";
 
 void out(const QString& text)
@@ -57,6 +59,14 @@ void printStatus(const QJsonObject& s)
                         .arg(broker.value(QLatin1String("observed_udp")).toString());
         out(line + QLatin1Char('\n'));
     }
+    const QJsonObject policy = s.value(QLatin1String("policy")).toObject();
+    out(QCoreApplication::translate("pvc", "Policy:     global version %1 (%2 rules), local %3\n")
+            .arg(policy.value(QLatin1String("global_version")).toInteger())
+            .arg(policy.value(QLatin1String("global_rules")).toInt())
+            .arg(policy.contains(QLatin1String("local_rules"))
+                    ? QCoreApplication::translate("pvc", "%1 rules")
+                          .arg(policy.value(QLatin1String("local_rules")).toInt())
+                    : QCoreApplication::translate("pvc", "none")));
     const QJsonObject error = s.value(QLatin1String("error")).toObject();
     if (!error.isEmpty())
         out(QCoreApplication::translate("pvc", "Last error: %1\n")
@@ -155,6 +165,37 @@ int main(int argc, char* argv[])
         } else {
             printStatus(reply.result);
         }
+        return 0;
+    }
+    if (command == QLatin1String("set")) {
+        if (positional.size() != 3 || positional.at(1) != QLatin1String("policy")) {
+            std::fputs("pvc: use 'pvc set policy FILE' or 'pvc set policy none'\n", stderr);
+            return 1;
+        }
+        QJsonValue policy = QJsonValue::Null;
+        if (positional.at(2) != QLatin1String("none")) {
+            QFile file(positional.at(2));
+            if (!file.open(QIODevice::ReadOnly) || file.size() > 64 * 1024) {
+                std::fprintf(
+                    stderr, "pvc: cannot read %s (or it is larger than 64 KiB)\n", qPrintable(positional.at(2)));
+                return 1;
+            }
+            QJsonParseError parseError;
+            const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+            if (!doc.isObject()) {
+                std::fprintf(stderr, "pvc: %s is not JSON: %s\n", qPrintable(positional.at(2)),
+                    qPrintable(parseError.errorString()));
+                return 1;
+            }
+            policy = doc.object();
+        }
+        const auto reply = ipc::controlRequest(
+            control, QStringLiteral("set-policy"), QJsonObject { { QStringLiteral("policy"), policy } }, 10000);
+        if (!reply.ok)
+            return failWith(reply);
+        out(QCoreApplication::translate("pvc", "Local policy %1.\n")
+                .arg(policy.isNull() ? QCoreApplication::translate("pvc", "removed")
+                                     : QCoreApplication::translate("pvc", "set")));
         return 0;
     }
     if (command == QLatin1String("ping")) {

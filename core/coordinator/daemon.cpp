@@ -93,6 +93,15 @@ bool Daemon::start(const QString& controlPath, QString* error)
         if (const auto list = RevocationList::verify(*stored, m_bundle.caPublicPem, m_bundle.projectId))
             m_revocations = *list;
     }
+    if (const auto stored = m_hostState.globalPolicy()) {
+        if (auto policy = SignedPolicy::verify(*stored, m_bundle.caPublicPem, m_bundle.projectId))
+            m_globalPolicy = std::move(policy).value();
+    }
+    if (const auto stored = m_hostState.localPolicy()) {
+        if (auto policy = Policy::fromJson(*stored))
+            m_localPolicy = std::move(policy).value();
+    }
+    applyPolicy();
     loadMembership();
     m_control = new ipc::ControlServer(
         [this](const QString& command, const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder) {
@@ -185,6 +194,8 @@ void Daemon::handleBrokerMessage(BrokerConnection* broker, const QJsonObject& me
         handleEnrolResult(broker, message);
     } else if (type == QLatin1String("revocations")) {
         handleRevocations(message.value(QLatin1String("list")).toObject());
+    } else if (type == QLatin1String("policy")) {
+        handlePolicy(message.value(QLatin1String("policy")).toObject());
     } else if (type == QLatin1String("presence") && m_state == State::Member) {
         m_peers->handlePresence(broker, message);
     } else if (type == QLatin1String("relay-open") && m_state == State::Member) {
@@ -387,6 +398,56 @@ void Daemon::handleRevocations(const QJsonObject& signedList)
     }
 }
 
+void Daemon::handlePolicy(const QJsonObject& signedPolicy)
+{
+    auto policy = SignedPolicy::verify(signedPolicy, m_bundle.caPublicPem, m_bundle.projectId);
+    if (!policy) {
+        qCWarning(lcDaemon) << "ignoring a global policy:" << policy.error().code;
+        return;
+    }
+    if (m_globalPolicy && policy->version <= m_globalPolicy->version)
+        return; // never roll back to an older policy
+    QString error;
+    if (!m_hostState.saveGlobalPolicy(signedPolicy, &error))
+        qCWarning(lcDaemon) << "cannot keep the global policy:" << error;
+    m_globalPolicy = std::move(policy).value();
+    qCInfo(lcDaemon) << "global policy version" << m_globalPolicy->version << "with"
+                     << m_globalPolicy->policy.ruleCount() << "rules";
+    applyPolicy();
+}
+
+void Daemon::setLocalPolicy(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder)
+{
+    const QJsonValue value = arguments.value(QLatin1String("policy"));
+    std::optional<QJsonObject> stored;
+    if (value.isObject()) {
+        auto policy = Policy::fromJson(value.toObject());
+        if (!policy)
+            return responder->fail(policy.error().code, policy.error().detail);
+        stored = policy->toJson();
+        m_localPolicy = std::move(policy).value();
+    } else if (value.isNull()) {
+        m_localPolicy.reset();
+    } else {
+        return responder->fail(QStringLiteral("policy.malformed"), QStringLiteral("expected a policy object or null"));
+    }
+    QString error;
+    if (!m_hostState.saveLocalPolicy(stored, &error))
+        return responder->fail(QStringLiteral("state.write_failed"), error);
+    applyPolicy();
+    responder->reply(statusJson());
+}
+
+void Daemon::applyPolicy()
+{
+    auto set = std::make_shared<PolicySet>();
+    if (m_globalPolicy)
+        set->setGlobal(m_globalPolicy->policy);
+    if (m_localPolicy)
+        set->setLocal(*m_localPolicy);
+    m_policy = set;
+}
+
 void Daemon::leave()
 {
     m_peers->clearIdentity();
@@ -427,6 +488,15 @@ QJsonObject Daemon::statusJson() const
             QJsonObject { { QStringLiteral("name"), m_bundle.name }, { QStringLiteral("id"), m_bundle.projectId },
                 { QStringLiteral("network"), m_bundle.network }, { QStringLiteral("domain"), m_bundle.domain } } },
         { QStringLiteral("brokers"), brokers }, { QStringLiteral("revocation_version"), m_revocations.version } };
+    QJsonObject policy { { QStringLiteral("global_version"), m_globalPolicy ? m_globalPolicy->version : 0 },
+        { QStringLiteral("global_rules"), m_globalPolicy ? m_globalPolicy->policy.ruleCount() : 0 } };
+    if (m_localPolicy)
+        policy.insert(QStringLiteral("local_rules"), m_localPolicy->ruleCount());
+    if (m_globalPolicy)
+        policy.insert(QStringLiteral("global"), m_globalPolicy->policy.toJson());
+    if (m_localPolicy)
+        policy.insert(QStringLiteral("local"), m_localPolicy->toJson());
+    status.insert(QStringLiteral("policy"), policy);
     if (!m_serial.isEmpty()) {
         status.insert(QStringLiteral("serial"), m_serial);
         status.insert(QStringLiteral("groups"), QJsonArray::fromStringList(m_groups));
@@ -452,6 +522,8 @@ void Daemon::handleControl(
         leave();
         return responder->reply(statusJson());
     }
+    if (command == QLatin1String("set-policy"))
+        return setLocalPolicy(arguments, responder);
     if (command == QLatin1String("ping")) {
         return m_peers->ping(str(arguments, "name"), [responder](double ms, const QString& error) {
             if (ms < 0)

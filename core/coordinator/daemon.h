@@ -2,6 +2,7 @@
 
 #include "coordinator/hoststate.h"
 #include "coordinator/projectbundle.h"
+#include "security/policy.h"
 #include "security/revocationlist.h"
 
 #include <QHash>
@@ -51,6 +52,9 @@ private:
     void handleChallenge(BrokerConnection* broker, const QJsonObject& message);
     void handleEnrolResult(BrokerConnection* broker, const QJsonObject& message);
     void handleRevocations(const QJsonObject& signedList);
+    void handlePolicy(const QJsonObject& signedPolicy);
+    void setLocalPolicy(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);
+    void applyPolicy();
     void handleDatagrams();
     void sendStun();
 
@@ -75,6 +79,9 @@ private:
     QStringList m_groups;
     QDateTime m_certificateExpiry;
     RevocationList m_revocations;
+    std::optional<SignedPolicy> m_globalPolicy;
+    std::optional<Policy> m_localPolicy;
+    std::shared_ptr<const PolicySet> m_policy;
     QString m_lastErrorCode;
     QString m_lastErrorDetail;
 

@@ -116,6 +116,32 @@ bool HostState::saveRevocations(const QJsonObject& signedList, QString* error)
     return writeFile(path("revocations.json"), QJsonDocument(signedList).toJson(QJsonDocument::Compact), error);
 }
 
+std::optional<QJsonObject> HostState::globalPolicy() const
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(readSmallFile(path("global-policy.json")));
+    return doc.isObject() ? std::optional<QJsonObject>(doc.object()) : std::nullopt;
+}
+
+bool HostState::saveGlobalPolicy(const QJsonObject& signedPolicy, QString* error)
+{
+    return writeFile(path("global-policy.json"), QJsonDocument(signedPolicy).toJson(QJsonDocument::Compact), error);
+}
+
+std::optional<QJsonObject> HostState::localPolicy() const
+{
+    const QJsonDocument doc = QJsonDocument::fromJson(readSmallFile(path("local-policy.json")));
+    return doc.isObject() ? std::optional<QJsonObject>(doc.object()) : std::nullopt;
+}
+
+bool HostState::saveLocalPolicy(const std::optional<QJsonObject>& policy, QString* error)
+{
+    if (!policy) {
+        QFile::remove(path("local-policy.json"));
+        return true;
+    }
+    return writeFile(path("local-policy.json"), QJsonDocument(*policy).toJson(), error);
+}
+
 void HostState::forgetMembership()
 {
     QFile::remove(path("membership.crt"));

@@ -33,6 +33,12 @@ public:
     std::optional<QJsonObject> revocations() const;
     bool saveRevocations(const QJsonObject& signedList, QString* error);
 
+    // The master's signed global policy, and the owner's local policy (absent: none).
+    std::optional<QJsonObject> globalPolicy() const;
+    bool saveGlobalPolicy(const QJsonObject& signedPolicy, QString* error);
+    std::optional<QJsonObject> localPolicy() const;
+    bool saveLocalPolicy(const std::optional<QJsonObject>& policy, QString* error);
+
     // `pvc leave`: forget the membership and any pending enrolment. The host key stays, so the
     // master recognises the machine if it joins again under the same name. The revocation list stays.
     void forgetMembership();

@@ -8,6 +8,7 @@
 #include "security/certificates.h"
 #include "security/invitetoken.h"
 #include "security/keys.h"
+#include "security/policy.h"
 #include "virtualization/addressplan.h"
 
 #include <QCommandLineParser>
@@ -24,15 +25,17 @@ namespace pvc::core {
 
 namespace {
 
-const QString Usage = QStringLiteral("Usage: pvc-admin COMMAND [options]\n\n"
-                                     "The project master's tools.\n\n"
-                                     "Commands:\n"
-                                     "  init    Make the master CA and the project bundle (project.json)\n"
-                                     "  invite  Print an invite token\n"
-                                     "  serve   Run the online master: approve enrolments, publish revocations\n"
-                                     "  hosts   List members: name, virtual IP, last seen, revoked\n"
-                                     "  revoke  Revoke a member by name\n\n"
-                                     "Run 'pvc-admin COMMAND --help' for the options of one command.\n");
+const QString Usage
+    = QStringLiteral("Usage: pvc-admin COMMAND [options]\n\n"
+                     "The project master's tools.\n\n"
+                     "Commands:\n"
+                     "  init    Make the master CA and the project bundle (project.json)\n"
+                     "  invite  Print an invite token\n"
+                     "  serve   Run the online master: approve enrolments, publish revocations\n"
+                     "  hosts   List members: name, virtual IP, last seen, revoked\n"
+                     "  revoke  Revoke a member by name\n"
+                     "  policy  'policy set FILE' publishes the global policy; 'policy show' prints it\n\n"
+                     "Run 'pvc-admin COMMAND --help' for the options of one command.\n");
 
 int fail(const QString& message)
 {
@@ -217,6 +220,42 @@ int runRevoke(QCommandLineParser& parser)
     return 0;
 }
 
+int runPolicy(QCommandLineParser& parser)
+{
+    const QStringList arguments = parser.positionalArguments();
+    Master master;
+    QString error;
+    if (!openMaster(parser.value(DirOption), false, &master, &error))
+        return fail(error);
+    if (arguments.value(0) == QLatin1String("show") && arguments.size() == 1) {
+        if (master.store.policyVersion() == 0) {
+            print(QStringLiteral("No global policy is set: hosts accept nothing inbound.\n"));
+            return 0;
+        }
+        print(QStringLiteral("Version %1:\n%2\n")
+                  .arg(master.store.policyVersion())
+                  .arg(QString::fromUtf8(master.store.policy())));
+        return 0;
+    }
+    if (arguments.value(0) != QLatin1String("set") || arguments.size() != 2)
+        return fail(QStringLiteral("use 'policy set FILE' or 'policy show'"));
+    QFile file(arguments.at(1));
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(QStringLiteral("cannot read %1: %2").arg(arguments.at(1), file.errorString()));
+    const QByteArray json = file.read(Policy::MaxBytes + 1);
+    const auto policy = Policy::parse(json);
+    if (!policy)
+        return fail(QStringLiteral("%1 is not a valid policy: %2 (%3)")
+                        .arg(arguments.at(1), policy.error().detail, policy.error().code));
+    if (!master.store.setPolicy(QJsonDocument(policy->toJson()).toJson(QJsonDocument::Compact)))
+        return fail(QStringLiteral("cannot record the policy"));
+    print(QStringLiteral(
+        "Global policy version %1 with %2 rules. A running 'pvc-admin serve' publishes it within a second.\n")
+              .arg(master.store.policyVersion())
+              .arg(policy->ruleCount()));
+    return 0;
+}
+
 int runServe(QCommandLineParser& parser)
 {
     Master master;
@@ -278,6 +317,10 @@ int runAdminCommand(const QStringList& arguments)
         parser.setApplicationDescription(QStringLiteral("Revoke a member."));
         parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The member to revoke."));
         handler = runRevoke;
+    } else if (command == QLatin1String("policy")) {
+        parser.setApplicationDescription(QStringLiteral("Set or show the global policy (docs/policy.md)."));
+        parser.addPositionalArgument(QStringLiteral("set FILE | show"), QStringLiteral("What to do."));
+        handler = runPolicy;
     } else {
         return fail(QStringLiteral("unknown command '%1'\n\n%2").arg(command, Usage));
     }

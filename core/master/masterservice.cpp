@@ -7,6 +7,7 @@
 #include "master/enrolmentauthority.h"
 #include "master/masterstore.h"
 #include "security/keys.h"
+#include "security/policy.h"
 #include "security/revocationlist.h"
 
 #include <QTimer>
@@ -37,7 +38,7 @@ MasterService::MasterService(MasterStore* store, EnrolmentAuthority* authority, 
     }
     // `pvc-admin revoke` writes to the store from another process; pick its change up promptly.
     m_pollTimer->setInterval(1000);
-    connect(m_pollTimer, &QTimer::timeout, this, &MasterService::checkRevocations);
+    connect(m_pollTimer, &QTimer::timeout, this, &MasterService::checkForChanges);
 }
 
 void MasterService::start()
@@ -65,6 +66,7 @@ void MasterService::handleMessage(BrokerConnection* broker, const QJsonObject& m
     } else if (type == QLatin1String("welcome")) {
         qCInfo(lcMaster) << "serving through broker" << broker->address().toString();
         publishRevocations(broker);
+        publishPolicy(broker);
     } else if (type == QLatin1String("enrol")) {
         QJsonObject answer = m_authority->decide(message);
         answer.insert(QStringLiteral("v"), ipc::ProtocolVersion);
@@ -103,10 +105,41 @@ void MasterService::publishRevocations(BrokerConnection* only)
     m_publishedVersion = list.version;
 }
 
-void MasterService::checkRevocations()
+void MasterService::publishPolicy(BrokerConnection* only)
+{
+    if (m_store->policyVersion() == 0)
+        return; // no policy set yet: hosts allow nothing inbound
+    const auto policy = Policy::parse(m_store->policy());
+    if (!policy) {
+        qCWarning(lcMaster) << "the stored policy is unreadable:" << policy.error().detail;
+        return;
+    }
+    SignedPolicy document;
+    document.project = m_bundle.projectId;
+    document.version = m_store->policyVersion();
+    document.issued = QDateTime::currentDateTimeUtc();
+    document.policy = *policy;
+    const auto signedPolicy = document.sign(m_caPrivatePem);
+    if (!signedPolicy) {
+        qCWarning(lcMaster) << "cannot sign the policy:" << signedPolicy.error().detail;
+        return;
+    }
+    QJsonObject message = ipc::makeMessage("policy");
+    message.insert(QStringLiteral("policy"), *signedPolicy);
+    for (BrokerConnection* broker : std::as_const(m_brokers))
+        if (!only || broker == only)
+            broker->send(message);
+    if (!only && document.version != m_publishedPolicyVersion)
+        qCInfo(lcMaster) << "published policy version" << document.version << "with" << policy->ruleCount() << "rules";
+    m_publishedPolicyVersion = document.version;
+}
+
+void MasterService::checkForChanges()
 {
     if (m_store->revocationVersion() != m_publishedVersion)
         publishRevocations(nullptr);
+    if (m_store->policyVersion() > 0 && m_store->policyVersion() != m_publishedPolicyVersion)
+        publishPolicy(nullptr);
 }
 
 } // namespace pvc::core

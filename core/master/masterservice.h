@@ -27,7 +27,8 @@ public:
 private:
     void handleMessage(BrokerConnection* broker, const QJsonObject& message);
     void publishRevocations(BrokerConnection* only);
-    void checkRevocations();
+    void publishPolicy(BrokerConnection* only);
+    void checkForChanges();
 
     MasterStore* m_store;
     EnrolmentAuthority* m_authority;
@@ -36,6 +37,7 @@ private:
     QList<BrokerConnection*> m_brokers;
     QTimer* m_pollTimer;
     qint64 m_publishedVersion = -1;
+    qint64 m_publishedPolicyVersion = -1;
 };
 
 } // namespace pvc::core

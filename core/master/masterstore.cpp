@@ -200,6 +200,29 @@ qint64 MasterStore::revocationVersion() const
     return meta("revocation_version").toLongLong();
 }
 
+bool MasterStore::setPolicy(const QByteArray& policyJson)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName);
+    if (!db.transaction())
+        return false;
+    if (!setMeta("policy", QString::fromUtf8(policyJson))
+        || !setMeta("policy_version", QString::number(policyVersion() + 1))) {
+        db.rollback();
+        return false;
+    }
+    return db.commit();
+}
+
+QByteArray MasterStore::policy() const
+{
+    return meta("policy").toUtf8();
+}
+
+qint64 MasterStore::policyVersion() const
+{
+    return meta("policy_version").toLongLong();
+}
+
 std::optional<QByteArray> MasterStore::answeredRequest(const QString& id) const
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));

@@ -46,6 +46,11 @@ public:
     QList<QString> revokedSerials() const;
     qint64 revocationVersion() const;
 
+    // The global policy (pvc-policy-1 JSON) and its version; each set bumps the version.
+    bool setPolicy(const QByteArray& policyJson);
+    QByteArray policy() const;
+    qint64 policyVersion() const;
+
     std::optional<QByteArray> answeredRequest(const QString& id) const;
     // Records a new or renewed host, spends one use of the token and remembers the answer, in one
     // transaction, so a crash or a full disk never leaves a spent token without its certificate.

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "common/result.h"
+#include "ipc/frame.h"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace pvc::core {
+
+// pvcd's side of pvc-helper (docs/helper.md): blocking request/reply calls, 5 s each, over a
+// Unix socket that stays open while pvcd runs, since the helper closes every TUN device it made
+// for this connection when the connection ends. Error codes are the helper's ("helper.bad_name"),
+// plus helper.unreachable, helper.timeout and helper.protocol from this side; after the last two
+// the connection is dropped, because its state is no longer known.
+class HelperClient {
+public:
+    HelperClient() = default;
+    ~HelperClient();
+    HelperClient(const HelperClient&) = delete;
+    HelperClient& operator=(const HelperClient&) = delete;
+
+    // Connects and checks that the helper speaks version 1. *error starts with the code.
+    bool connectTo(const QString& socketPath, QString* error);
+    bool isConnected() const { return m_socket >= 0; }
+    void disconnect();
+
+    // The caller owns the returned fd (O_CLOEXEC).
+    Result<int> openTun(const QString& name, const QString& address, int prefix, int mtu);
+    // A UDP socket bound to address:53, where address is that of a TUN opened on this connection.
+    Result<int> openDnsSocket(const QString& address);
+    bool close(const QString& name);
+
+private:
+    // Sends request and waits for its reply. An error reply becomes an Error. A descriptor passed
+    // with the reply goes to *fd when fd is given and is closed otherwise.
+    Result<QJsonObject> call(const QJsonObject& request, int* fd = nullptr);
+    Result<QJsonObject> fail(const char* code, const QString& detail);
+
+    int m_socket = -1;
+    ipc::FrameReader m_reader { 4096 };
+};
+
+} // namespace pvc::core

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "peercred.h"
+
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <memory>
+#include <vector>
+
+Q_DECLARE_LOGGING_CATEGORY(lcHelper)
+
+namespace pvc::helper {
+
+// A message, and a descriptor to pass with it in the same sendmsg (SCM_RIGHTS).
+struct Reply {
+    QJsonObject message;
+    int fd = -1;
+    bool closeFdAfterSend = false; // the caller then holds the only copy
+};
+
+// The whole service: one Unix socket, a poll loop, and per connection the TUN devices it opened.
+// They are closed when the connection ends, so a pvcd that is killed leaves no device behind.
+class HelperServer {
+public:
+    explicit HelperServer(const AccessPolicy& policy);
+    ~HelperServer(); // closes every connection and removes the socket file
+
+    bool listen(const QString& path, QString* error);
+    // Serves until stopFd becomes readable (a signalfd for SIGTERM and SIGINT).
+    void run(int stopFd);
+
+private:
+    struct Connection;
+
+    void acceptConnections();
+    bool readRequests(Connection& connection);
+    Reply handle(Connection& connection, const QJsonObject& request);
+    Reply openTun(Connection& connection, const QJsonObject& request);
+    Reply openDns(Connection& connection, const QJsonObject& request);
+    Reply close(Connection& connection, const QJsonObject& request);
+    // Logs and sends; false when the reply could not be sent and the connection must be dropped.
+    bool send(Connection& connection, const QString& command, const Reply& reply);
+
+    AccessPolicy m_policy;
+    QByteArray m_path;
+    int m_listenFd = -1;
+    std::vector<std::unique_ptr<Connection>> m_connections;
+};
+
+} // namespace pvc::helper

@@ -1,0 +1,66 @@
+#include "helperserver.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+
+using namespace pvc::helper;
+
+int main(int argc, char* argv[])
+{
+    // First of all: a root process's memory must not end up in a core file, nor be open to ptrace
+    // by the unprivileged user it serves.
+    prctl(PR_SET_DUMPABLE, 0);
+    const rlimit noCore { 0, 0 };
+    setrlimit(RLIMIT_CORE, &noCore);
+
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("pvc-helper"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PVC_VERSION));
+    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{category} %{type}: %{message}"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("The privileged part of pvc: creates TUN devices and a DNS socket "
+                                                    "for one allowed user and passes them over a Unix socket."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption socketOption(
+        QStringLiteral("socket"), QStringLiteral("Listen on <path>."), QStringLiteral("path"));
+    const QCommandLineOption userOption(
+        QStringLiteral("allow-user"), QStringLiteral("Serve only <user>."), QStringLiteral("user"));
+    const QCommandLineOption groupOption(
+        QStringLiteral("allow-group"), QStringLiteral("Also serve members of <group>."), QStringLiteral("group"));
+    parser.addOptions({ socketOption, userOption, groupOption });
+    parser.process(app);
+    if (!parser.isSet(socketOption) || !parser.isSet(userOption)) {
+        qCCritical(lcHelper) << "--socket and --allow-user are required (see --help)";
+        return 2;
+    }
+
+    AccessPolicy policy;
+    QString error;
+    if (!resolvePolicy(parser.value(userOption), parser.value(groupOption), &policy, &error)) {
+        qCCritical(lcHelper).noquote() << error;
+        return 2;
+    }
+
+    // SIGTERM and SIGINT arrive through a signalfd, as one more fd for the poll loop.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
+    const int stopFd = signalfd(-1, &stopSignals, SFD_CLOEXEC);
+
+    HelperServer server(policy);
+    if (stopFd < 0 || !server.listen(parser.value(socketOption), &error)) {
+        qCCritical(lcHelper).noquote() << "cannot start:" << error;
+        return 1;
+    }
+    server.run(stopFd);
+    qCInfo(lcHelper) << "stopped";
+    return 0;
+}

@@ -1,0 +1,89 @@
+#include "validation.h"
+
+#include <QRegularExpression>
+#include <arpa/inet.h>
+#include <cmath>
+
+namespace pvc::helper {
+
+namespace {
+
+constexpr quint32 ClassE = 0xF0000000; // 240.0.0.0/4, the overlay's range (RFC 1112 "reserved")
+
+Refusal refuse(const char* code, const QString& detail)
+{
+    return Refusal { QString::fromLatin1(code), detail };
+}
+
+// JSON numbers are doubles: accept only integral values inside [low, high] (NaN fails both tests).
+bool readInt(const QJsonValue& value, int low, int high, int* out)
+{
+    const double number = value.toDouble(std::nan(""));
+    if (!value.isDouble() || !(number >= low && number <= high) || number != std::floor(number))
+        return false;
+    *out = int(number);
+    return true;
+}
+
+std::optional<Refusal> parseAddress(const QJsonObject& request, quint32* address)
+{
+    // The pattern also keeps out what inet_pton would read past: an embedded NUL, trailing text.
+    static const QRegularExpression dotted(
+        QRegularExpression::anchoredPattern(QStringLiteral("[0-9]{1,3}(\\.[0-9]{1,3}){3}")));
+    const QJsonValue value = request.value(QLatin1String("address"));
+    in_addr parsed {};
+    if (!value.isString() || !dotted.match(value.toString()).hasMatch()
+        || inet_pton(AF_INET, value.toString().toLatin1().constData(), &parsed) != 1)
+        return refuse("helper.bad_address", QStringLiteral("address must be a dotted IPv4 address"));
+    *address = ntohl(parsed.s_addr);
+    if ((*address & ClassE) != ClassE || *address == 0xFFFFFFFF)
+        return refuse("helper.bad_address", QStringLiteral("address must lie inside 240.0.0.0/4"));
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<Refusal> parseName(const QJsonObject& request, QString* name)
+{
+    // anchoredPattern, because "$" would also match before a trailing newline.
+    static const QRegularExpression pattern(QRegularExpression::anchoredPattern(QStringLiteral("pvc[0-9]{1,3}")));
+    const QJsonValue value = request.value(QLatin1String("name"));
+    if (!value.isString() || !pattern.match(value.toString()).hasMatch())
+        return refuse("helper.bad_name", QStringLiteral("name must match ^pvc[0-9]{1,3}$"));
+    *name = value.toString();
+    return std::nullopt;
+}
+
+std::optional<Refusal> parseTunRequest(const QJsonObject& request, TunRequest* tun)
+{
+    if (auto refusal = parseName(request, &tun->name))
+        return refusal;
+    if (auto refusal = parseAddress(request, &tun->address))
+        return refusal;
+    if (!readInt(request.value(QLatin1String("prefix")), 4, 30, &tun->prefix))
+        return refuse("helper.bad_prefix", QStringLiteral("prefix must be an integer from 4 to 30"));
+    if (!readInt(request.value(QLatin1String("mtu")), 1280, 9000, &tun->mtu))
+        return refuse("helper.bad_mtu", QStringLiteral("mtu must be an integer from 1280 to 9000"));
+
+    // With prefix >= 4 the network stays inside 240.0.0.0/4; checked anyway so the rule is visible.
+    const quint32 mask = ~quint32(0) << (32 - tun->prefix);
+    const quint32 network = tun->address & mask;
+    if ((network & ClassE) != ClassE)
+        return refuse("helper.bad_prefix", QStringLiteral("network must lie inside 240.0.0.0/4"));
+    if (tun->address == network || tun->address == (network | ~mask))
+        return refuse("helper.bad_address", QStringLiteral("address is the network or broadcast address"));
+    return std::nullopt;
+}
+
+std::optional<Refusal> parseDnsRequest(const QJsonObject& request, quint32* address)
+{
+    if (auto refusal = parseAddress(request, address))
+        return refusal;
+    const QJsonValue port = request.value(QLatin1String("port"));
+    int number = 0;
+    if (!port.isUndefined() && !(readInt(port, 53, 53, &number)))
+        return refuse("helper.bad_port", QStringLiteral("only port 53 is handed out"));
+    return std::nullopt;
+}
+
+} // namespace pvc::helper
