@@ -61,6 +61,13 @@ int main(int argc, char* argv[])
         QStringLiteral("DIR") });
     parser.addOption({ QStringLiteral("control"),
         QStringLiteral("Control socket (default: %1).").arg(ipc::defaultControlSocketPath()), QStringLiteral("PATH") });
+    parser.addOption({ QStringLiteral("helper"),
+        QStringLiteral("pvc-helper's socket: with it pvcd gets a TUN device (pvc0) and answers DNS on its virtual IP."),
+        QStringLiteral("PATH") });
+    parser.addOption({ QStringLiteral("port"), QStringLiteral("UDP port of the tunnel (default: any free port)."),
+        QStringLiteral("N"), QStringLiteral("0") });
+    parser.addOption({ QStringLiteral("mtu"), QStringLiteral("MTU of the TUN device (1280-1420)."), QStringLiteral("N"),
+        QStringLiteral("1380") });
     parser.process(app);
 
     const QString projectPath
@@ -78,7 +85,15 @@ int main(int argc, char* argv[])
                                                             : ipc::defaultControlSocketPath())
               .absoluteFilePath();
 
-    core::Daemon daemon(*bundle, stateDir, nullptr);
+    core::TunnelManager::Options tunnel;
+    tunnel.helperSocket = parser.value(QStringLiteral("helper"));
+    bool portOk = false, mtuOk = false;
+    const uint port = parser.value(QStringLiteral("port")).toUInt(&portOk);
+    tunnel.mtu = parser.value(QStringLiteral("mtu")).toInt(&mtuOk);
+    if (!portOk || port > 65535 || !mtuOk || tunnel.mtu < 1280 || tunnel.mtu > 1420)
+        return fail(QStringLiteral("--port wants 0-65535 and --mtu 1280-1420"));
+    tunnel.udpPort = quint16(port);
+    core::Daemon daemon(*bundle, stateDir, tunnel, nullptr);
     QString error;
     if (!daemon.start(controlPath, &error))
         return fail(error);

@@ -10,15 +10,14 @@
 #include "security/certificates.h"
 #include "security/invitetoken.h"
 #include "security/keys.h"
+#include "security/peersession.h"
 
 #include <QHostAddress>
 #include <QJsonArray>
-#include <QNetworkDatagram>
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSysInfo>
 #include <QTimer>
-#include <QUdpSocket>
 
 namespace pvc::core {
 
@@ -44,12 +43,13 @@ QString defaultMachineName()
 }
 } // namespace
 
-Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, QObject* parent)
+Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const TunnelManager::Options& tunnelOptions,
+    QObject* parent)
     : QObject(parent)
     , m_bundle(bundle)
     , m_hostState(stateDirectory)
     , m_peers(new PeerDirectory(bundle, this))
-    , m_udp(new QUdpSocket(this))
+    , m_tunnels(new TunnelManager(tunnelOptions, this))
     , m_stunTimer(new QTimer(this))
     , m_joinTimer(new QTimer(this))
 {
@@ -68,7 +68,28 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, QObje
             m_peers->handleBrokerLost(broker);
         });
     }
-    connect(m_udp, &QUdpSocket::readyRead, this, &Daemon::handleDatagrams);
+    connect(
+        m_tunnels, &TunnelManager::stunReceived, this, [this](const QByteArray& datagram) { handleStun(datagram); });
+    m_tunnels->setNameLookup([this](const QString& host) { return m_peers->addressOf(host); });
+    // Each authenticated peer session carries the tunnel offer; its exporter keys the tunnel.
+    connect(m_peers, &PeerDirectory::peerAuthenticated, this,
+        [this](const QString& name, PeerSession* session, quint32 virtualIp, const QStringList& groups) {
+            m_tunnels->setPeerIdentity(virtualIp, name, groups);
+            QStringList candidates;
+            for (const BrokerStatus& status : std::as_const(m_brokerStatus))
+                if (!status.observedUdp.isEmpty() && !candidates.contains(status.observedUdp))
+                    candidates << status.observedUdp;
+            m_tunnels->offer(session, name, candidates + m_tunnels->localCandidates());
+        });
+    connect(m_peers, &PeerDirectory::peerRecordReceived, this,
+        [this](const QString& name, PeerSession* session, const QJsonObject& record) {
+            if (ipc::messageType(record) != QLatin1String("tunnel"))
+                return;
+            const auto address = m_peers->addressOf(name);
+            if (address)
+                m_tunnels->accept(session, name, *address, record, m_peers->pathsFor(name));
+        });
+    connect(m_peers, &PeerDirectory::peerSessionEnded, m_tunnels, &TunnelManager::removePeer);
     m_stunTimer->setInterval(StunIntervalMs);
     connect(m_stunTimer, &QTimer::timeout, this, &Daemon::sendStun);
     m_joinTimer->setSingleShot(true);
@@ -110,8 +131,6 @@ bool Daemon::start(const QString& controlPath, QString* error)
         this);
     if (!m_control->listen(controlPath, error))
         return false;
-    if (!m_udp->bind(QHostAddress::AnyIPv4, 0))
-        qCWarning(lcDaemon) << "no UDP socket:" << m_udp->errorString();
     for (BrokerConnection* broker : std::as_const(m_brokers))
         broker->start();
     m_stunTimer->start();
@@ -144,8 +163,10 @@ void Daemon::loadMembership()
     m_groups = info->groups;
     m_certificateExpiry = info->notAfter;
     m_state = m_revocations.contains(m_serial) ? State::Revoked : State::Member;
-    if (m_state == State::Member)
+    if (m_state == State::Member) {
         m_peers->setIdentity(m_name, m_certificatePem, *key);
+        startTunnel();
+    }
 }
 
 QString Daemon::stateName() const
@@ -180,6 +201,7 @@ void Daemon::handleBrokerMessage(BrokerConnection* broker, const QJsonObject& me
         status.sessionId = str(message, "session");
         status.observedTcp = str(message, "observed");
         status.lastError.clear();
+        status.relayTag = quint32(message.value(QLatin1String("relay_tag")).toInteger());
         if (status.role == QLatin1String("guest"))
             sendPendingEnrolment(broker);
         else
@@ -230,32 +252,53 @@ void Daemon::handleChallenge(BrokerConnection* broker, const QJsonObject& messag
     broker->send(hello);
 }
 
+void Daemon::startTunnel()
+{
+    TunnelManager::Identity identity;
+    identity.name = m_name;
+    identity.virtualIp = m_virtualIp;
+    identity.groups = m_groups;
+    identity.domain = m_bundle.domain;
+    QString error;
+    if (!m_tunnels->start(identity, &error)) {
+        m_lastErrorCode = QStringLiteral("tunnel.failed");
+        m_lastErrorDetail = error;
+        qCWarning(lcDaemon) << "no tunnel:" << error;
+        return;
+    }
+    m_tunnels->setPolicy(m_policy);
+}
+
+// STUN (RFC 5389) from the tunnel's own UDP socket, so that brokers observe the very port peers
+// must reach. The USERNAME names our broker session, which lets the broker relay for us.
 void Daemon::sendStun()
 {
+    if (!m_tunnels->isRunning())
+        return;
     for (BrokerConnection* broker : std::as_const(m_brokers)) {
         BrokerStatus& status = m_brokerStatus[broker];
         const QHostAddress address(broker->address().host);
         if (status.sessionId.isEmpty() || status.role != QLatin1String("member") || address.isNull())
             continue;
         status.stunTransaction = stun::newTransactionId();
-        m_udp->writeDatagram(
+        m_tunnels->sendRaw(
             stun::encodeBindingRequest(status.stunTransaction, status.sessionId), address, broker->address().port);
     }
 }
 
-void Daemon::handleDatagrams()
+void Daemon::handleStun(const QByteArray& datagram)
 {
-    while (m_udp->hasPendingDatagrams()) {
-        const QNetworkDatagram datagram = m_udp->receiveDatagram(stun::MaxMessageBytes + 1);
-        const auto message = stun::decode(datagram.data());
-        if (!message || message->type != stun::BindingSuccess)
+    const auto message = stun::decode(datagram);
+    if (!message || message->type != stun::BindingSuccess)
+        return;
+    for (BrokerConnection* broker : std::as_const(m_brokers)) {
+        BrokerStatus& status = m_brokerStatus[broker];
+        if (status.stunTransaction.isEmpty() || status.stunTransaction != message->transactionId)
             continue;
-        for (BrokerConnection* broker : std::as_const(m_brokers)) {
-            BrokerStatus& status = m_brokerStatus[broker];
-            if (!status.stunTransaction.isEmpty() && status.stunTransaction == message->transactionId)
-                status.observedUdp
-                    = message->mappedAddress.toString() + QLatin1Char(':') + QString::number(message->mappedPort);
-        }
+        status.observedUdp
+            = message->mappedAddress.toString() + QLatin1Char(':') + QString::number(message->mappedPort);
+        if (status.relayTag)
+            m_peers->setOwnRelayTag(broker, status.relayTag);
     }
 }
 
@@ -394,6 +437,7 @@ void Daemon::handleRevocations(const QJsonObject& signedList)
         m_lastErrorCode = QStringLiteral("member.revoked");
         m_lastErrorDetail = QStringLiteral("the project master revoked this machine's membership");
         m_peers->clearIdentity();
+        m_tunnels->stop();
         restartBrokers(QStringLiteral("revoked"));
     }
 }
@@ -446,11 +490,13 @@ void Daemon::applyPolicy()
     if (m_localPolicy)
         set->setLocal(*m_localPolicy);
     m_policy = set;
+    m_tunnels->setPolicy(m_policy);
 }
 
 void Daemon::leave()
 {
     m_peers->clearIdentity();
+    m_tunnels->stop();
     m_hostState.forgetMembership();
     m_state = State::Disconnected;
     m_certificatePem.clear();
@@ -463,6 +509,21 @@ void Daemon::leave()
     m_lastErrorCode.clear();
     m_lastErrorDetail.clear();
     restartBrokers(QStringLiteral("left the project"));
+}
+
+QJsonArray Daemon::peersJson() const
+{
+    QJsonArray peers = m_peers->toJson();
+    for (qsizetype i = 0; i < peers.size(); ++i) {
+        QJsonObject peer = peers[i].toObject();
+        const QJsonObject tunnel = m_tunnels->peerJson(peer.value(QLatin1String("name")).toString());
+        for (auto it = tunnel.constBegin(); it != tunnel.constEnd(); ++it)
+            peer.insert(it.key(), it.value());
+        if (!peer.contains(QLatin1String("path")))
+            peer.insert(QStringLiteral("path"), QStringLiteral("none"));
+        peers[i] = peer;
+    }
+    return peers;
 }
 
 QJsonObject Daemon::statusJson() const
@@ -497,6 +558,7 @@ QJsonObject Daemon::statusJson() const
     if (m_localPolicy)
         policy.insert(QStringLiteral("local"), m_localPolicy->toJson());
     status.insert(QStringLiteral("policy"), policy);
+    status.insert(QStringLiteral("tunnel"), m_tunnels->statusJson());
     if (!m_serial.isEmpty()) {
         status.insert(QStringLiteral("serial"), m_serial);
         status.insert(QStringLiteral("groups"), QJsonArray::fromStringList(m_groups));
@@ -515,7 +577,7 @@ void Daemon::handleControl(
     if (command == QLatin1String("status"))
         return responder->reply(statusJson());
     if (command == QLatin1String("peers"))
-        return responder->reply(QJsonObject { { QStringLiteral("peers"), m_peers->toJson() } });
+        return responder->reply(QJsonObject { { QStringLiteral("peers"), peersJson() } });
     if (command == QLatin1String("join"))
         return join(arguments, responder);
     if (command == QLatin1String("leave")) {

@@ -2,6 +2,7 @@
 
 #include "coordinator/hoststate.h"
 #include "coordinator/projectbundle.h"
+#include "coordinator/tunnelmanager.h"
 #include "security/policy.h"
 #include "security/revocationlist.h"
 
@@ -12,7 +13,6 @@
 #include <memory>
 
 class QTimer;
-class QUdpSocket;
 
 namespace pvc::ipc {
 class ControlResponder;
@@ -31,7 +31,8 @@ class Daemon : public QObject {
 public:
     enum class State { Disconnected, Enrolling, Member, Revoked };
 
-    Daemon(const ProjectBundle& bundle, const QString& stateDirectory, QObject* parent);
+    Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const TunnelManager::Options& tunnelOptions,
+        QObject* parent);
     ~Daemon() override;
     bool start(const QString& controlPath, QString* error);
 
@@ -44,6 +45,7 @@ private:
         QString observedTcp;
         QString observedUdp;
         QByteArray stunTransaction;
+        quint32 relayTag = 0;
         QString lastError;
     };
 
@@ -55,8 +57,10 @@ private:
     void handlePolicy(const QJsonObject& signedPolicy);
     void setLocalPolicy(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);
     void applyPolicy();
-    void handleDatagrams();
+    void handleStun(const QByteArray& datagram);
     void sendStun();
+    void startTunnel();
+    QJsonArray peersJson() const;
 
     void join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);
     void leave();
@@ -89,7 +93,7 @@ private:
     QHash<BrokerConnection*, BrokerStatus> m_brokerStatus;
     PeerDirectory* m_peers;
     ipc::ControlServer* m_control = nullptr;
-    QUdpSocket* m_udp;
+    TunnelManager* m_tunnels;
     QTimer* m_stunTimer;
     QList<std::shared_ptr<ipc::ControlResponder>> m_joinWaiters;
     QTimer* m_joinTimer;

@@ -6,6 +6,7 @@
 #include "ipc/frame.h"
 #include "security/peersession.h"
 
+#include <QHostAddress>
 #include <QRandomGenerator>
 #include <QTimer>
 
@@ -96,17 +97,25 @@ void PeerDirectory::handlePresence(BrokerConnection* broker, const QJsonObject& 
     const QDateTime seen = QDateTime::fromString(str(message, "last_seen"), Qt::ISODate);
     if (seen.isValid() && (!peer.lastSeen.isValid() || seen > peer.lastSeen))
         peer.lastSeen = seen;
-    if (message.value(QLatin1String("online")).toBool())
+    if (message.value(QLatin1String("online")).toBool()) {
         peer.onlineVia.insert(broker);
-    else
+        peer.relayTags.insert(broker, quint32(message.value(QLatin1String("relay_tag")).toInteger()));
+        peer.observedUdp.insert(broker, str(message, "udp"));
+    } else {
         peer.onlineVia.remove(broker);
+        peer.relayTags.remove(broker);
+        peer.observedUdp.remove(broker);
+    }
     maintain();
 }
 
 void PeerDirectory::handleBrokerLost(BrokerConnection* broker)
 {
+    m_ownRelayTags.remove(broker);
     for (auto& [name, peer] : m_peers) {
         peer.onlineVia.remove(broker);
+        peer.relayTags.remove(broker);
+        peer.observedUdp.remove(broker);
         if (peer.session && peer.sessionBroker == broker)
             dropSession(peer, QStringLiteral("relay.broker_lost"), false);
     }
@@ -157,6 +166,7 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
         return {};
     };
     auto* session = new PeerSession(peer.name, std::move(tls).value(), send, check, this);
+    session->setTlsClient(client);
     peer.session = session;
     peer.streamId = streamId;
     peer.sessionBroker = broker;
@@ -166,7 +176,10 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
         Peer& p = m_peers[name];
         p.lastError.clear();
         p.authenticatedAt = QDateTime::currentDateTimeUtc();
+        Q_EMIT peerAuthenticated(name, p.session, QHostAddress(p.info.virtualIp).toIPv4Address(), p.info.groups);
     });
+    connect(session, &PeerSession::recordReceived, this,
+        [this, name](const QJsonObject& record) { Q_EMIT peerRecordReceived(name, m_peers[name].session, record); });
     connect(session, &PeerSession::closed, this,
         [this, name](const QString& code) { dropSession(m_peers[name], code, true); });
     return session;
@@ -247,6 +260,7 @@ void PeerDirectory::dropSession(Peer& peer, const QString& code, bool tellBroker
     session->disconnect(this);
     session->handleTransportClosed(code);
     session->deleteLater();
+    Q_EMIT peerSessionEnded(peer.name);
 }
 
 QString PeerDirectory::statusOf(const Peer& peer) const
@@ -277,7 +291,6 @@ QJsonArray PeerDirectory::toJson() const
         }
         if (status == QLatin1String("authenticated")) {
             entry.insert(QStringLiteral("via"), peer.sessionBroker->address().toString());
-            entry.insert(QStringLiteral("path"), QStringLiteral("relay"));
             entry.insert(QStringLiteral("rtt_ms"), qRound(peer.session->rttMs() * 100) / 100.0);
             entry.insert(QStringLiteral("authenticated_at"), peer.authenticatedAt.toString(Qt::ISODate));
         }
@@ -289,6 +302,46 @@ QJsonArray PeerDirectory::toJson() const
         peers.append(entry);
     }
     return peers;
+}
+
+std::optional<quint32> PeerDirectory::addressOf(const QString& name) const
+{
+    const auto it = m_peers.find(name);
+    if (it == m_peers.end() || !it->second.certificateError.isEmpty() || isRevoked(it->second))
+        return std::nullopt;
+    return QHostAddress(it->second.info.virtualIp).toIPv4Address();
+}
+
+void PeerDirectory::setOwnRelayTag(BrokerConnection* broker, quint32 tag)
+{
+    m_ownRelayTags.insert(broker, tag);
+}
+
+TunnelManager::PeerPaths PeerDirectory::pathsFor(const QString& name) const
+{
+    TunnelManager::PeerPaths paths;
+    const auto it = m_peers.find(name);
+    if (it == m_peers.end())
+        return paths;
+    const Peer& peer = it->second;
+    for (const QString& observed : peer.observedUdp) {
+        const auto endpoint = HostPort::parse(observed);
+        const QHostAddress address(endpoint ? endpoint->host : QString());
+        if (!address.isNull() && !paths.candidates.contains({ address, endpoint->port }))
+            paths.candidates.append({ address, endpoint->port });
+    }
+    // A broker relays between two members whose UDP endpoints it observed: both must have a tag there.
+    for (auto tag = peer.relayTags.cbegin(); tag != peer.relayTags.cend(); ++tag) {
+        BrokerConnection* broker = tag.key();
+        const QHostAddress address(broker->address().host);
+        if (tag.value() && m_ownRelayTags.value(broker) && broker->isConnected() && !address.isNull()
+            && (!paths.relayTag || broker->address().toString() < paths.relayBroker.toString())) {
+            paths.relayBroker = address;
+            paths.relayPort = broker->address().port;
+            paths.relayTag = tag.value();
+        }
+    }
+    return paths;
 }
 
 void PeerDirectory::ping(const QString& name, std::function<void(double, QString)> done)

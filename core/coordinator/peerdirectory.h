@@ -1,6 +1,7 @@
 #pragma once
 
 #include "coordinator/projectbundle.h"
+#include "coordinator/tunnelmanager.h"
 #include "security/certificates.h"
 #include "security/revocationlist.h"
 
@@ -39,8 +40,19 @@ public:
     void handleBrokerLost(BrokerConnection* broker);
 
     QJsonArray toJson() const;
+    // The virtual IP of a member we believe in (verified, not revoked), for the virtual DNS.
+    std::optional<quint32> addressOf(const QString& name) const;
+    // Where a peer's tunnel may go: the UDP endpoints brokers observed, and a broker that relays.
+    TunnelManager::PeerPaths pathsFor(const QString& name) const;
+    // Our own relay tag at each broker (from its welcome), so that only brokers that relay for us are used.
+    void setOwnRelayTag(BrokerConnection* broker, quint32 tag);
     // Round trip over the authenticated channel; done(ms) with -1 and an error code on failure.
     void ping(const QString& name, std::function<void(double, QString)> done);
+
+Q_SIGNALS:
+    void peerAuthenticated(const QString& name, PeerSession* session, quint32 virtualIp, const QStringList& groups);
+    void peerRecordReceived(const QString& name, PeerSession* session, const QJsonObject& record);
+    void peerSessionEnded(const QString& name);
 
 private:
     struct Peer {
@@ -49,6 +61,8 @@ private:
         certs::CertificateInfo info;
         QString certificateError; // non-empty: refused
         QSet<BrokerConnection*> onlineVia;
+        QHash<BrokerConnection*, quint32> relayTags; // the peer's tag at each broker
+        QHash<BrokerConnection*, QString> observedUdp; // its public UDP endpoint as each broker saw it
         QDateTime lastSeen;
         PeerSession* session = nullptr;
         QString streamId;
@@ -72,6 +86,7 @@ private:
     std::map<QString, Peer> m_peers;
     QHash<QString, QString> m_streams; // stream id -> peer name
     QTimer* m_maintenance;
+    QHash<BrokerConnection*, quint32> m_ownRelayTags;
 };
 
 } // namespace pvc::core

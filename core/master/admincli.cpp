@@ -161,8 +161,13 @@ int runInvite(QCommandLineParser& parser)
     const qint64 ttl = parseDuration(parser.value(QStringLiteral("ttl")));
     if (ttl <= 0)
         return fail(QStringLiteral("--ttl wants a duration like 7d, 12h, 30m or 45s"));
+    const QStringList groups = parser.value(QStringLiteral("group")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    static const QRegularExpression groupPattern(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,31}$"));
+    for (const QString& group : groups)
+        if (!groupPattern.match(group).hasMatch())
+            return fail(QStringLiteral("'%1' is not a group name (lowercase letters, digits, - and _)").arg(group));
     const InviteToken token = InviteToken::generate();
-    if (!master.store.addToken({ token.id, token.secret, uses, QDateTime::currentDateTimeUtc().addSecs(ttl) }))
+    if (!master.store.addToken({ token.id, token.secret, uses, QDateTime::currentDateTimeUtc().addSecs(ttl), groups }))
         return fail(QStringLiteral("cannot record the token in the master's store"));
     print(token.toString() + QLatin1Char('\n'));
     return 0;
@@ -305,6 +310,9 @@ int runAdminCommand(const QStringList& arguments)
             QStringLiteral("N"), QStringLiteral("1") });
         parser.addOption({ QStringLiteral("ttl"), QStringLiteral("How long it stays valid (45s, 30m, 12h, 7d)."),
             QStringLiteral("DURATION"), QStringLiteral("7d") });
+        parser.addOption({ QStringLiteral("group"),
+            QStringLiteral("Groups of the hosts that join with it, comma-separated (policy rules name them)."),
+            QStringLiteral("GROUPS"), QStringLiteral("volunteer") });
         handler = runInvite;
     } else if (command == QLatin1String("serve")) {
         parser.setApplicationDescription(QStringLiteral("Run the online master."));

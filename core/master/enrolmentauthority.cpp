@@ -100,7 +100,7 @@ QJsonObject EnrolmentAuthority::decide(const QJsonObject& request)
     terms.name = name;
     terms.virtualIp = address;
     terms.dnsName = name + QLatin1Char('.') + m_bundle.domain;
-    terms.groups = { QStringLiteral("volunteer") };
+    terms.groups = token->groups.isEmpty() ? QStringList { QStringLiteral("volunteer") } : token->groups;
     terms.serial = m_store->nextSerial();
     terms.validityDays = ValidityDays;
     const auto certificate = certs::signMembership(m_caPrivatePem, m_bundle.caCertificatePem, csrPem, terms);

@@ -59,7 +59,7 @@ bool MasterStore::open(const QString& path, QString* error)
         "CREATE TABLE IF NOT EXISTS hosts (name TEXT PRIMARY KEY, ip TEXT NOT NULL UNIQUE, serial TEXT NOT NULL UNIQUE,"
         " cert TEXT NOT NULL, pubkey TEXT NOT NULL, issued TEXT NOT NULL, last_seen TEXT, revoked INTEGER DEFAULT 0)",
         "CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, secret BLOB NOT NULL, uses_left INTEGER NOT NULL,"
-        " expires TEXT NOT NULL)",
+        " expires TEXT NOT NULL, groups TEXT NOT NULL DEFAULT 'volunteer')",
         "CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, answer TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         // Every serial ever issued, so that a revocation also covers a host's earlier certificates.
@@ -96,23 +96,25 @@ bool MasterStore::setMeta(const char* key, const QString& value)
 bool MasterStore::addToken(const Token& token)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("INSERT INTO tokens (id, secret, uses_left, expires) VALUES (?, ?, ?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO tokens (id, secret, uses_left, expires, groups) VALUES (?, ?, ?, ?, ?)"));
     q.addBindValue(token.id);
     q.addBindValue(token.secret);
     q.addBindValue(token.usesLeft);
     q.addBindValue(token.expires.toUTC().toString(Qt::ISODate));
+    q.addBindValue(token.groups.isEmpty() ? QStringLiteral("volunteer") : token.groups.join(QLatin1Char(',')));
     return run(q);
 }
 
 std::optional<MasterStore::Token> MasterStore::token(const QString& id) const
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName));
-    q.prepare(QStringLiteral("SELECT id, secret, uses_left, expires FROM tokens WHERE id = ?"));
+    q.prepare(QStringLiteral("SELECT id, secret, uses_left, expires, groups FROM tokens WHERE id = ?"));
     q.addBindValue(id);
     if (!run(q) || !q.next())
         return std::nullopt;
     return Token { q.value(0).toString(), q.value(1).toByteArray(), q.value(2).toInt(),
-        QDateTime::fromString(q.value(3).toString(), Qt::ISODate) };
+        QDateTime::fromString(q.value(3).toString(), Qt::ISODate),
+        q.value(4).toString().split(QLatin1Char(','), Qt::SkipEmptyParts) };
 }
 
 std::optional<MasterStore::Host> MasterStore::host(const QString& name) const

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <optional>
 
 // The master's ledger of members, invite tokens and answered enrolment requests (SQLite, mode 0600:
@@ -29,6 +30,7 @@ public:
         QByteArray secret;
         int usesLeft = 0;
         QDateTime expires;
+        QStringList groups; // what the hosts that join with it belong to
     };
 
     ~MasterStore();

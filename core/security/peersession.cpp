@@ -105,6 +105,8 @@ void PeerSession::handleRecord(const QJsonObject& record)
             if (auto waiter = m_pingWaiters.take(n))
                 waiter(m_rttMs);
         }
+    } else if (m_authenticated) {
+        Q_EMIT recordReceived(record);
     }
 }
 

@@ -44,6 +44,14 @@ public:
     bool isClosed() const { return m_closed; }
     QByteArray peerCertificatePem() const;
     double rttMs() const { return m_rttMs; }
+    // Application records other than hello/ping/pong (e.g. the tunnel offer), once authenticated.
+    void sendRecord(const QJsonObject& record);
+    Result<QByteArray> exportKeyingMaterial(const QByteArray& label, const QByteArray& context, int length) const
+    {
+        return m_tls->exportKeyingMaterial(label, context, length);
+    }
+    bool isTlsClient() const { return m_client; }
+    void setTlsClient(bool client) { m_client = client; }
     // Sends one ping; done(rttMs) is called with -1 on timeout or close.
     void ping(std::function<void(double)> done);
 
@@ -52,11 +60,11 @@ public:
 
 Q_SIGNALS:
     void authenticated();
+    void recordReceived(const QJsonObject& record);
     void closed(const QString& code);
 
 private:
     void flush();
-    void sendRecord(const QJsonObject& record);
     void handleRecord(const QJsonObject& record);
     void handleKeepalive();
 
@@ -74,6 +82,7 @@ private:
     bool m_helloSent = false;
     bool m_authenticated = false;
     bool m_closed = false;
+    bool m_client = false;
 };
 
 } // namespace pvc::core

@@ -302,6 +302,22 @@ QByteArray TlsSession::peerCertificatePem() const
     return QByteArray(data, qsizetype(size));
 }
 
+Result<QByteArray> TlsSession::exportKeyingMaterial(
+    const QByteArray& label, const QByteArray& context, int length) const
+{
+    if (!d->handshakeDone || d->failed)
+        return makeError("tls.not_ready", QStringLiteral("the handshake has not completed"));
+    if (length < 1 || length > MaxExportLength || label.isEmpty() || context.size() > 1024)
+        return makeError("tls.bad_argument", QStringLiteral("bad exporter label, context or length"));
+    QByteArray secret(length, Qt::Uninitialized);
+    if (SSL_export_keying_material(d->ssl.get(), reinterpret_cast<unsigned char*>(secret.data()), size_t(length),
+            label.constData(), size_t(label.size()), reinterpret_cast<const unsigned char*>(context.constData()),
+            size_t(context.size()), 1)
+        != 1)
+        return makeError("tls.export_failed", opensslError());
+    return secret;
+}
+
 Result<QByteArray> TlsSession::exportKeyingMaterial(const QByteArray& label, int length) const
 {
     if (!d->handshakeDone || d->failed)

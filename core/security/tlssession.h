@@ -44,6 +44,8 @@ public:
     QByteArray peerCertificatePem() const;
     // RFC 5705 / RFC 8446 section 7.5 exporter; identical on both ends of one session.
     Result<QByteArray> exportKeyingMaterial(const QByteArray& label, int length) const;
+    // The same with a context (e.g. a key epoch); a context, even empty, gives other bytes than none.
+    Result<QByteArray> exportKeyingMaterial(const QByteArray& label, const QByteArray& context, int length) const;
 
 private:
     TlsSession();

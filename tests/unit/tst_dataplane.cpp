@@ -3,12 +3,59 @@
 #include <QCryptographicHash>
 #include <QTest>
 #include <arpa/inet.h>
+#include <atomic>
 #include <mutex>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 using namespace pvc::core;
+
+// Heap allocations made on a data-plane thread: malloc() itself is counted, so Qt, the C++ runtime and
+// OpenSSL are all seen. A thread counts once a CountingFilter has run on it, which only happens on a
+// data-plane thread. AddressSanitizer owns malloc() in its builds, so there the test is skipped.
+namespace {
+thread_local bool t_onDataPlane = false;
+std::atomic<long> g_dataPlaneAllocations { 0 };
+} // namespace
+
+#ifdef __SANITIZE_ADDRESS__
+static constexpr bool CountingAllocations = false;
+#else
+static constexpr bool CountingAllocations = true;
+extern "C" {
+void* __libc_malloc(size_t size);
+void* __libc_calloc(size_t count, size_t size);
+void* __libc_realloc(void* pointer, size_t size);
+void __libc_free(void* pointer);
+
+void* malloc(size_t size) noexcept
+{
+    if (t_onDataPlane)
+        ++g_dataPlaneAllocations;
+    return __libc_malloc(size);
+}
+
+void* calloc(size_t count, size_t size) noexcept
+{
+    if (t_onDataPlane)
+        ++g_dataPlaneAllocations;
+    return __libc_calloc(count, size);
+}
+
+void* realloc(void* pointer, size_t size) noexcept
+{
+    if (t_onDataPlane)
+        ++g_dataPlaneAllocations;
+    return __libc_realloc(pointer, size);
+}
+
+void free(void* pointer) noexcept
+{
+    __libc_free(pointer);
+}
+}
+#endif
 
 namespace {
 
@@ -178,6 +225,12 @@ QByteArray nextOfType(int fd, quint8 type, int prefixBytes = 0)
     }
     return {};
 }
+
+class CountingFilter final : public PacketFilter {
+public:
+    bool allowOutbound(const std::uint8_t*, std::size_t, const PeerRef&) override { return t_onDataPlane = true; }
+    bool allowInbound(const std::uint8_t*, std::size_t, const PeerRef&) override { return t_onDataPlane = true; }
+};
 
 class DenyFilter final : public PacketFilter {
 public:
@@ -386,8 +439,49 @@ private Q_SLOTS:
     {
         // Both ends know each other by now; a new path sends a probe at once.
         QVERIFY(m_alice->plane->setEndpoint(AliceIndex, m_bob->address, false));
+        const auto a0 = m_alice->peer();
+        const auto b0 = m_bob->peer();
+        QTRY_VERIFY_WITH_TIMEOUT(m_alice->peer().rttUs >= 0, 3000);
+        if (m_alice->peer().rttUs < 0) {
+            for (auto* h : { m_alice.get(), m_bob.get() }) {
+                const auto p = h->peer();
+                QString d;
+                for (std::size_t r = 0; r < p.drops.size(); ++r)
+                    if (p.drops[r]) d += QStringLiteral(" %1=%2").arg(QLatin1String(dropReasonCode(DropReason(r)))).arg(p.drops[r]);
+                qWarning("DBG out=%llu in=%llu rtt=%lld%s", (unsigned long long)p.packetsOut, (unsigned long long)p.packetsIn, (long long)p.rttUs, qPrintable(d));
+            }
+            qWarning("DBG before: a out=%llu in=%llu b out=%llu in=%llu", (unsigned long long)a0.packetsOut, (unsigned long long)a0.packetsIn, (unsigned long long)b0.packetsOut, (unsigned long long)b0.packetsIn);
+        }
         QTRY_VERIFY(m_alice->peer().rttUs >= 0);
         QVERIFY(m_alice->peer().rttUs < 2'000'000);
+    }
+
+    void noAllocationOnThePacketPath()
+    {
+        if (!CountingAllocations)
+            QSKIP("malloc() belongs to the sanitizer in this build");
+        m_alice->plane->setFilter(std::make_shared<CountingFilter>());
+        m_bob->plane->setFilter(std::make_shared<CountingFilter>());
+        const QByteArray there = udpPacket(AliceIp, BobIp, QByteArray(1300, 't'));
+        const QByteArray back = udpPacket(BobIp, AliceIp, QByteArray(1300, 'b'));
+        // The first packets mark both threads (and apply the filter commands, which allocate).
+        m_alice->writeTun(there);
+        QCOMPARE(m_bob->readTun(), there);
+        m_bob->writeTun(back);
+        QCOMPARE(m_alice->readTun(), back);
+
+        const long before = g_dataPlaneAllocations.load();
+        for (int round = 0; round < 20; ++round) {
+            for (int i = 0; i < 25; ++i) {
+                m_alice->writeTun(there);
+                m_bob->writeTun(back);
+            }
+            for (int i = 0; i < 25; ++i) {
+                QCOMPARE(m_bob->readTun(), there);
+                QCOMPARE(m_alice->readTun(), back);
+            }
+        }
+        QCOMPARE(g_dataPlaneAllocations.load(), before);
     }
 
     void peersComeAndGo()

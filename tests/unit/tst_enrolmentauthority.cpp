@@ -58,7 +58,7 @@ class TestEnrolmentAuthority : public QObject {
     InviteToken addToken(int uses, const QDateTime& expires)
     {
         const InviteToken token = InviteToken::generate();
-        m_store->addToken({ token.id, token.secret, uses, expires });
+        m_store->addToken({ token.id, token.secret, uses, expires, {} });
         return token;
     }
 

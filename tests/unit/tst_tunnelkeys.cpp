@@ -28,13 +28,11 @@ Member makeMember(const QByteArray& caKey, const QByteArray& caCert, const QStri
     return { pair.value().privatePem, certs::signMembership(caKey, caCert, csr.value(), terms).value() };
 }
 
-// TlsSession exports without a context (RFC 8446 section 7.5 hashes the context into the secret).
-// Until it takes one, the context is folded into the label here, which keeps the property under
-// test: both ends of one TLS session derive the same keys, and each epoch different ones.
+// The exporter as the daemon hands it to the data plane: RFC 8446 section 7.5, with a context.
 TunnelKeys::Exporter exporterOf(const TlsSession& session)
 {
     return [&session](QByteArray label, QByteArray context, int length) {
-        const auto material = session.exportKeyingMaterial(label + '/' + context.toHex(), length);
+        const auto material = session.exportKeyingMaterial(label, context, length);
         return material.ok() ? material.value() : QByteArray();
     };
 }
