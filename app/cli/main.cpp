@@ -76,23 +76,30 @@ void printStatus(const QJsonObject& s)
 
 void printPeers(const QJsonArray& peers)
 {
-    out(QStringLiteral("%1 %2 %3 %4 %5\n")
-            .arg(QCoreApplication::translate("pvc", "NAME"), -24)
-            .arg(QCoreApplication::translate("pvc", "VIRTUAL IP"), -16)
-            .arg(QCoreApplication::translate("pvc", "STATUS"), -15)
-            .arg(QCoreApplication::translate("pvc", "RTT"), -7)
-            .arg(QCoreApplication::translate("pvc", "VIA / ERROR")));
+    out(QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+            .arg(QCoreApplication::translate("pvc", "NAME"), -20)
+            .arg(QCoreApplication::translate("pvc", "VIRTUAL IP"), -15)
+            .arg(QCoreApplication::translate("pvc", "STATUS"), -14)
+            .arg(QCoreApplication::translate("pvc", "PATH"), -16)
+            .arg(QCoreApplication::translate("pvc", "RTT"), -9)
+            .arg(QCoreApplication::translate("pvc", "ENDPOINT / ERROR")));
     for (const QJsonValue& value : peers) {
         const QJsonObject p = value.toObject();
         const double rtt = p.value(QLatin1String("rtt_ms")).toDouble(-1);
-        const QString via = p.contains(QLatin1String("via")) ? p.value(QLatin1String("via")).toString()
-                                                             : p.value(QLatin1String("error")).toString();
-        out(QStringLiteral("%1 %2 %3 %4 %5\n")
-                .arg(p.value(QLatin1String("name")).toString(), -24)
-                .arg(p.value(QLatin1String("virtual_ip")).toString(), -16)
-                .arg(p.value(QLatin1String("status")).toString(), -15)
-                .arg(rtt >= 0 ? QStringLiteral("%1ms").arg(rtt, 0, 'f', 2) : QStringLiteral("-"), -7)
-                .arg(via));
+        const QString path = p.value(QLatin1String("path")).toString();
+        const QString technique = p.value(QLatin1String("technique")).toString();
+        const QString pathText = path == QLatin1String("none") || path.isEmpty() ? QStringLiteral("-")
+            : technique.isEmpty()                                                ? path
+                                                                                 : path + QLatin1Char('/') + technique;
+        const QString detail = p.contains(QLatin1String("error")) ? p.value(QLatin1String("error")).toString()
+                                                                  : p.value(QLatin1String("endpoint")).toString();
+        out(QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+                .arg(p.value(QLatin1String("name")).toString(), -20)
+                .arg(p.value(QLatin1String("virtual_ip")).toString(), -15)
+                .arg(p.value(QLatin1String("status")).toString(), -14)
+                .arg(pathText, -16)
+                .arg(rtt >= 0 ? QStringLiteral("%1ms").arg(rtt, 0, 'f', 2) : QStringLiteral("-"), -9)
+                .arg(detail));
     }
 }
 

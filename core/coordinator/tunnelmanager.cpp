@@ -352,7 +352,10 @@ void TunnelManager::choosePaths()
         if (!peer)
             continue;
         const qint64 onPathMs = now - tunnel.pathSinceMs;
-        const bool heardSinceSwitch = peer->lastReceivedAgoMs >= 0 && peer->lastReceivedAgoMs < onPathMs;
+        // Only datagrams that came directly judge the direct path: relayed ones arrive whether or not
+        // our direct datagrams reach the peer.
+        const qint64 directAgoMs = peer->lastDirectReceivedAgoMs;
+        const bool heardSinceSwitch = directAgoMs >= 0 && directAgoMs < onPathMs;
         if (tunnel.direct) {
             if (!heardSinceSwitch && onPathMs > DirectTrialMs) {
                 // Next candidate, or the relay.
@@ -369,11 +372,11 @@ void TunnelManager::choosePaths()
                 } else if (useRelay(tunnel)) {
                     qCInfo(lcDaemon) << "no direct path to" << it.key() << "answered: relaying through the broker";
                 }
-            } else if (heardSinceSwitch && peer->lastReceivedAgoMs > DirectSilenceMs && useRelay(tunnel)) {
+            } else if (heardSinceSwitch && directAgoMs > DirectSilenceMs && useRelay(tunnel)) {
                 qCInfo(lcDaemon) << "direct path to" << it.key() << "went silent: relaying through the broker";
             }
-        } else if (peer->lastDirectSource.sin_port != 0 && peer->lastReceivedAgoMs >= 0
-            && peer->lastReceivedAgoMs < 2000 && onPathMs > DirectTrialMs) {
+        } else if (peer->lastDirectSource.sin_port != 0 && directAgoMs >= 0 && directAgoMs < 2000
+            && onPathMs > DirectTrialMs) {
             // The peer reached us directly: answer on that path.
             m_dataPlane->setEndpoint(tunnel.localIndex, peer->lastDirectSource, false);
             tunnel.direct = true;

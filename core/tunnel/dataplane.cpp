@@ -209,6 +209,8 @@ DataPlaneStats DataPlane::stats() const
         peer.sendEpoch = counters.sendEpoch.load(std::memory_order_relaxed);
         peer.expired = counters.expired.load(std::memory_order_relaxed);
         peer.lastDirectSource = unpackAddress(counters.lastDirectSource.load(std::memory_order_relaxed));
+        const std::int64_t lastDirect = counters.lastDirectReceivedNs.load(std::memory_order_relaxed);
+        peer.lastDirectReceivedAgoMs = lastDirect < 0 ? -1 : (now - lastDirect) / 1'000'000;
         stats.peers.append(peer);
     }
     stats.drops = d->loop.drops();

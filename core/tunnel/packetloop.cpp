@@ -387,8 +387,10 @@ void PacketLoop::handleDatagram(
     bump(peer.counters->packetsIn);
     bump(peer.counters->bytesIn, size);
     peer.counters->lastReceivedNs.store(nanoseconds(now), std::memory_order_relaxed);
-    if (from)
+    if (from) {
         peer.counters->lastDirectSource.store(packAddress(*from), std::memory_order_relaxed);
+        peer.counters->lastDirectReceivedNs.store(nanoseconds(now), std::memory_order_relaxed);
+    }
     handleOpened(peer, packet.header.type, plain, plainSize, from, now);
 }
 

@@ -80,6 +80,7 @@ struct PeerCounters {
     // The last address an authenticated datagram came from directly (not relayed): address in the
     // high 32 bits, port in the low 16, both host order; 0 if none. Path selection reads it.
     std::atomic<std::uint64_t> lastDirectSource { 0 };
+    std::atomic<std::int64_t> lastDirectReceivedNs { -1 }; // steady clock, datagrams not relayed; -1: never
 };
 
 // A copy of one peer's counters at one moment.
@@ -100,6 +101,9 @@ struct PeerStats {
     std::uint32_t sendEpoch = 0;
     bool expired = false;
     sockaddr_in lastDirectSource {}; // port 0: none
+    // Time since the last authenticated datagram that came directly, not through a relay; -1: never.
+    // Path selection judges the direct path by this alone: relayed datagrams prove nothing about it.
+    std::int64_t lastDirectReceivedAgoMs = -1;
 };
 
 struct DataPlaneStats {

@@ -1,0 +1,414 @@
+#include "labgrid.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QThread>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace pvc::test {
+
+namespace {
+
+const QString nobody = QStringLiteral("nobody");
+const QString netnsDir = QStringLiteral("/etc/netns");
+
+QString str(const QJsonObject& object, const char* key)
+{
+    return object.value(QLatin1String(key)).toString();
+}
+
+} // namespace
+
+LabGrid::LabGrid(LabNetwork& lab, const QString& brokerNode, const QString& masterNode)
+    : m_lab(lab)
+    , m_brokerNode(brokerNode)
+    , m_masterNode(masterNode)
+{
+    m_dir.setAutoRemove(qEnvironmentVariableIsEmpty("PVC_KEEP_TEST_DIRS"));
+    // Only root writes here; nobody may pass through to its own directories and the helper sockets.
+    QFile::setPermissions(m_dir.path(),
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ExeGroup
+            | QFileDevice::ExeOther);
+}
+
+LabGrid::~LabGrid()
+{
+    // Members first (pvcd before its helper), then the master and the broker: reverse start order.
+    for (auto it = m_processes.rbegin(); it != m_processes.rend(); ++it) {
+        QProcess* process = it->second;
+        if (process->state() != QProcess::NotRunning) {
+            process->kill(); // SIGKILL to the program's own PID: ip netns exec and setpriv exec in place
+            process->waitForFinished(5000);
+        }
+        delete process;
+    }
+    m_processes.clear();
+    for (const QString& path : std::as_const(m_resolvDirs)) {
+        QFile::remove(path + QStringLiteral("/resolv.conf"));
+        QDir().rmdir(path);
+    }
+    if (m_createdNetnsDir)
+        QDir().rmdir(netnsDir); // only if empty: another lab may use it by now
+    if (!m_dir.autoRemove())
+        qInfo("LabGrid: kept %s", qPrintable(m_dir.path()));
+}
+
+QString LabGrid::binary(const QString& name)
+{
+    const QString dir
+        = qEnvironmentVariable("PVC_BIN_DIR", QCoreApplication::applicationDirPath() + QStringLiteral("/../../bin"));
+    return QDir(dir).absoluteFilePath(name);
+}
+
+QString LabGrid::brokerAddress() const
+{
+    return m_lab.address(m_brokerNode) + QLatin1Char(':') + QString::number(BrokerPort);
+}
+
+bool LabGrid::waitFor(const std::function<bool()>& condition, int timeoutMs, int intervalMs)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (condition())
+            return true;
+        QThread::msleep(intervalMs);
+    }
+    return condition();
+}
+
+bool LabGrid::chownNobody(const QString& path)
+{
+    const passwd* pw = ::getpwnam("nobody");
+    return pw && ::chown(QFile::encodeName(path).constData(), pw->pw_uid, pw->pw_gid) == 0;
+}
+
+QString LabGrid::nobodyDir(const QString& name)
+{
+    const QString path = dir() + QLatin1Char('/') + name;
+    QDir().mkpath(path);
+    chownNobody(path);
+    QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    return path;
+}
+
+QProcess* LabGrid::startLogged(const QString& key, const QString& node, const QStringList& argv, const QString& asUser)
+{
+    stopProcess(key);
+    QStringList arguments { QStringLiteral("netns"), QStringLiteral("exec"), m_lab.namespaceName(node) };
+    if (!asUser.isEmpty())
+        arguments << QStringLiteral("setpriv") << QStringLiteral("--reuid=") + asUser
+                  << QStringLiteral("--regid=nogroup") << QStringLiteral("--clear-groups") << QStringLiteral("--");
+    auto* process = new QProcess;
+    process->setProgram(QStringLiteral("ip"));
+    process->setArguments(arguments + argv);
+    process->setProcessChannelMode(QProcess::MergedChannels);
+    // Appends across restarts, so that the log holds everything the process ever said.
+    process->setStandardOutputFile(dir() + QLatin1Char('/') + key + QStringLiteral(".log"), QIODevice::Append);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("pvc.*.debug=true"));
+    process->setProcessEnvironment(env);
+    process->start();
+    if (!process->waitForStarted(5000))
+        m_error = QStringLiteral("cannot start %1: %2").arg(key, process->errorString());
+    else
+        m_pids << process->processId();
+    m_processes.append({ key, process });
+    return process;
+}
+
+QProcess* LabGrid::process(const QString& key) const
+{
+    for (const auto& entry : m_processes)
+        if (entry.first == key)
+            return entry.second;
+    return nullptr;
+}
+
+void LabGrid::stopProcess(const QString& key)
+{
+    for (qsizetype i = 0; i < m_processes.size(); ++i) {
+        if (m_processes[i].first != key)
+            continue;
+        QProcess* process = m_processes[i].second;
+        if (process->state() != QProcess::NotRunning) {
+            process->kill();
+            process->waitForFinished(5000);
+        }
+        delete process;
+        m_processes.removeAt(i);
+        return;
+    }
+}
+
+bool LabGrid::start()
+{
+    {
+        QProcess admin;
+        admin.start(binary(QStringLiteral("pvc-admin")),
+            { QStringLiteral("init"), QStringLiteral("--dir"), masterDir(), QStringLiteral("--name"),
+                QStringLiteral("Lab Grid"), QStringLiteral("--broker"), brokerAddress(), QStringLiteral("--network"),
+                network(), QStringLiteral("--domain"), domain() });
+        admin.waitForFinished(30000);
+        if (admin.exitStatus() != QProcess::NormalExit || admin.exitCode() != 0) {
+            m_error = QStringLiteral("pvc-admin init failed: ") + QString::fromLocal8Bit(admin.readAllStandardError());
+            return false;
+        }
+    }
+    // The master's directory stays root's (it holds the CA key); hosts read the shipped bundle.
+    QFile::remove(projectFile());
+    if (!QFile::copy(masterDir() + QStringLiteral("/project.json"), projectFile())) {
+        m_error = QStringLiteral("cannot copy project.json");
+        return false;
+    }
+    QFile::setPermissions(projectFile(),
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+
+    const QString brokerState = nobodyDir(QStringLiteral("broker-state"));
+    QProcess* broker = startLogged(QStringLiteral("broker"), m_brokerNode,
+        { binary(QStringLiteral("pvc-broker")), QStringLiteral("--listen"), brokerAddress(), QStringLiteral("--state"),
+            brokerState },
+        nobody);
+    if (!m_lab.waitForListening(m_brokerNode, BrokerPort, false, 10000)
+        || !m_lab.waitForListening(m_brokerNode, BrokerPort, true, 5000) || broker->state() != QProcess::Running) {
+        m_error = QStringLiteral("the broker is not listening: ") + log(QStringLiteral("broker"));
+        return false;
+    }
+    QProcess* master = startLogged(QStringLiteral("master"), m_masterNode,
+        { binary(QStringLiteral("pvc-admin")), QStringLiteral("serve"), QStringLiteral("--dir"), masterDir() }, {});
+    if (master->state() != QProcess::Running) {
+        m_error = QStringLiteral("pvc-admin serve did not start: ") + log(QStringLiteral("master"));
+        return false;
+    }
+    return true;
+}
+
+bool LabGrid::setPolicy(const QString& json)
+{
+    static int counter = 0;
+    const QString path = dir() + QStringLiteral("/policy-%1.json").arg(++counter);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(json.toUtf8()) < 0) {
+        m_error = QStringLiteral("cannot write ") + path;
+        return false;
+    }
+    file.close();
+    QProcess admin;
+    admin.setProcessChannelMode(QProcess::MergedChannels);
+    admin.start(binary(QStringLiteral("pvc-admin")),
+        { QStringLiteral("policy"), QStringLiteral("set"), QStringLiteral("--dir"), masterDir(), path });
+    admin.waitForFinished(30000);
+    if (admin.exitStatus() != QProcess::NormalExit || admin.exitCode() != 0) {
+        m_error = QStringLiteral("pvc-admin policy set failed: ") + QString::fromLocal8Bit(admin.readAll());
+        return false;
+    }
+    return true;
+}
+
+QString LabGrid::invite(int uses, const QString& group)
+{
+    QStringList arguments { QStringLiteral("invite"), QStringLiteral("--dir"), masterDir(), QStringLiteral("--uses"),
+        QString::number(uses), QStringLiteral("--ttl"), QStringLiteral("1h") };
+    if (!group.isEmpty())
+        arguments << QStringLiteral("--group") << group;
+    QProcess admin;
+    admin.start(binary(QStringLiteral("pvc-admin")), arguments);
+    admin.waitForFinished(30000);
+    if (admin.exitStatus() != QProcess::NormalExit || admin.exitCode() != 0) {
+        m_error = QStringLiteral("pvc-admin invite failed: ") + QString::fromLocal8Bit(admin.readAllStandardError());
+        return {};
+    }
+    return QString::fromLatin1(admin.readAllStandardOutput()).trimmed();
+}
+
+bool LabGrid::startMember(const QString& node)
+{
+    // The helper, as root, makes the socket nobody's (mode 0600) in this root-owned directory.
+    QProcess* helper = startLogged(node + QStringLiteral("-helper"), node,
+        { binary(QStringLiteral("pvc-helper")), QStringLiteral("--socket"), helperSocket(node),
+            QStringLiteral("--allow-user"), nobody },
+        {});
+    if (!waitFor([&] { return QFileInfo::exists(helperSocket(node)) || helper->state() != QProcess::Running; }, 5000)
+        || helper->state() != QProcess::Running) {
+        m_error = QStringLiteral("pvc-helper did not start in %1: %2").arg(node, log(node + QStringLiteral("-helper")));
+        return false;
+    }
+    nobodyDir(node + QStringLiteral("-state"));
+    nobodyDir(node + QStringLiteral("-run"));
+    return startDaemon(node);
+}
+
+bool LabGrid::startDaemon(const QString& node)
+{
+    // env execs in place too, so the PID stays pvcd's.
+    QProcess* daemon = startLogged(node + QStringLiteral("-pvcd"), node,
+        { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + runtimeDir(node), binary(QStringLiteral("pvcd")),
+            QStringLiteral("--project"), projectFile(), QStringLiteral("--state"), stateDir(node),
+            QStringLiteral("--control"), controlPath(node), QStringLiteral("--helper"), helperSocket(node) },
+        nobody);
+    const bool ready = waitFor(
+        [&] {
+            return daemon->state() != QProcess::Running
+                || (QFileInfo::exists(controlPath(node))
+                    && pvc(node, { QStringLiteral("status"), QStringLiteral("--json") }, 5000).exitCode == 0);
+        },
+        10000);
+    if (!ready || daemon->state() != QProcess::Running) {
+        m_error = QStringLiteral("pvcd did not come up in %1: %2").arg(node, log(node + QStringLiteral("-pvcd")));
+        return false;
+    }
+    return true;
+}
+
+bool LabGrid::restartDaemon(const QString& node)
+{
+    // startLogged replaces the old (dead) process entry under the same key.
+    return startDaemon(node);
+}
+
+void LabGrid::killDaemon(const QString& node)
+{
+    if (QProcess* daemon = process(node + QStringLiteral("-pvcd")); daemon && daemon->state() != QProcess::NotRunning) {
+        daemon->kill();
+        daemon->waitForFinished(5000);
+    }
+}
+
+bool LabGrid::daemonRunning(const QString& node) const
+{
+    const QProcess* daemon = process(node + QStringLiteral("-pvcd"));
+    return daemon && daemon->state() == QProcess::Running;
+}
+
+bool LabGrid::join(const QString& node, const QString& token, const QString& name)
+{
+    m_joinStarted[node].start();
+    const RunResult result = pvc(node,
+        { QStringLiteral("join"), QStringLiteral("--invite"), token, QStringLiteral("--name"),
+            name.isEmpty() ? node : name, QStringLiteral("--timeout"), QStringLiteral("30") },
+        40000);
+    if (result.exitCode != 0) {
+        m_error = QStringLiteral("pvc join in %1 failed (%2): %3%4")
+                      .arg(node)
+                      .arg(result.exitCode)
+                      .arg(result.err, result.out);
+        return false;
+    }
+    return true;
+}
+
+qint64 LabGrid::joinedFor(const QString& node) const
+{
+    const auto it = m_joinStarted.constFind(node);
+    return it == m_joinStarted.cend() ? -1 : it->elapsed();
+}
+
+RunResult LabGrid::pvc(const QString& node, const QStringList& arguments, int timeoutMs)
+{
+    return m_lab.exec(node,
+        QStringList { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + runtimeDir(node),
+            binary(QStringLiteral("pvc")), QStringLiteral("--control"), controlPath(node) }
+            + arguments,
+        timeoutMs, nobody);
+}
+
+QJsonObject LabGrid::status(const QString& node)
+{
+    return QJsonDocument::fromJson(pvc(node, { QStringLiteral("status"), QStringLiteral("--json") }).out.toUtf8())
+        .object();
+}
+
+QJsonArray LabGrid::peers(const QString& node)
+{
+    return QJsonDocument::fromJson(pvc(node, { QStringLiteral("peers"), QStringLiteral("--json") }).out.toUtf8())
+        .array();
+}
+
+QJsonObject LabGrid::peer(const QString& node, const QString& name)
+{
+    for (const QJsonValue& value : peers(node))
+        if (str(value.toObject(), "name") == name)
+            return value.toObject();
+    return {};
+}
+
+QString LabGrid::virtualIp(const QString& node)
+{
+    return str(status(node), "virtual_ip");
+}
+
+bool LabGrid::waitForPeer(
+    const QString& node, const QString& name, const std::function<bool(const QJsonObject&)>& condition, int timeoutMs)
+{
+    return waitFor([&] { return condition(peer(node, name)); }, timeoutMs, 250);
+}
+
+bool LabGrid::waitForAuthenticated(const QString& node, const QString& name, int timeoutMs)
+{
+    return waitForPeer(
+        node, name, [](const QJsonObject& p) { return str(p, "status") == QLatin1String("authenticated"); }, timeoutMs);
+}
+
+bool LabGrid::waitForPath(const QString& node, const QString& name, const QString& path, int timeoutMs)
+{
+    return waitForPeer(
+        node, name,
+        [&](const QJsonObject& p) {
+            return str(p, "status") == QLatin1String("authenticated") && str(p, "path") == path;
+        },
+        timeoutMs);
+}
+
+bool LabGrid::writeResolvConf(const QString& node)
+{
+    const QString address = virtualIp(node);
+    if (address.isEmpty()) {
+        m_error = QStringLiteral("%1 has no virtual IP yet").arg(node);
+        return false;
+    }
+    if (!QFileInfo::exists(netnsDir)) {
+        if (!QDir().mkpath(netnsDir)) {
+            m_error = QStringLiteral("cannot create ") + netnsDir;
+            return false;
+        }
+        m_createdNetnsDir = true;
+    }
+    const QString path = netnsDir + QLatin1Char('/') + m_lab.namespaceName(node);
+    if (!m_resolvDirs.contains(path))
+        m_resolvDirs << path;
+    QDir().mkpath(path);
+    QFile file(path + QStringLiteral("/resolv.conf"));
+    const QByteArray text
+        = QStringLiteral("nameserver %1\nsearch %2\noptions timeout:2 attempts:2\n").arg(address, domain()).toLatin1();
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text) != text.size()) {
+        m_error = QStringLiteral("cannot write ") + file.fileName();
+        return false;
+    }
+    return true;
+}
+
+QString LabGrid::log(const QString& key) const
+{
+    QFile file(dir() + QLatin1Char('/') + key + QStringLiteral(".log"));
+    return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+}
+
+QString LabGrid::logTails(int lines) const
+{
+    QString out;
+    for (const auto& entry : m_processes) {
+        const QStringList all = log(entry.first).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        out += QStringLiteral("--- %1.log (last %2 of %3 lines)\n")
+                   .arg(entry.first)
+                   .arg(qMin(lines, all.size()))
+                   .arg(all.size());
+        out += all.mid(qMax(0, all.size() - lines)).join(QLatin1Char('\n')) + QLatin1Char('\n');
+    }
+    return out;
+}
+
+} // namespace pvc::test

@@ -1,0 +1,120 @@
+#pragma once
+
+#include "labnetwork.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+#include <functional>
+
+namespace pvc::test {
+
+// A whole pvc grid of real processes on a LabNetwork (docs/lab.md), as an admin and volunteers run it:
+// the master's directory in a temporary directory, pvc-broker (as nobody) in a public node,
+// `pvc-admin serve` in the master node, and on each member node pvc-helper (root) plus pvcd (nobody),
+// joined with `pvc join` (nobody). Every process writes its own log file under dir().
+//
+// Destroy it before its LabNetwork: it kills every process it started by its PID (SIGKILL, members
+// first) and removes the /etc/netns/<namespace>/resolv.conf files it wrote.
+class LabGrid {
+public:
+    explicit LabGrid(LabNetwork& lab, const QString& brokerNode = QStringLiteral("broker"),
+        const QString& masterNode = QStringLiteral("master"));
+    ~LabGrid();
+    LabGrid(const LabGrid&) = delete;
+    LabGrid& operator=(const LabGrid&) = delete;
+
+    static constexpr quint16 BrokerPort = 7400;
+    static QString binary(const QString& name);
+    static QString network() { return QStringLiteral("240.9.0.0/16"); }
+    static QString domain() { return QStringLiteral("pvc"); }
+
+    QString dir() const { return m_dir.path(); }
+    QString masterDir() const { return dir() + QStringLiteral("/master"); }
+    // A world-readable copy of the master's project.json: the bundle an installer ships.
+    QString projectFile() const { return dir() + QStringLiteral("/project.json"); }
+    QString brokerAddress() const;
+    QString error() const { return m_error; }
+
+    // pvc-admin init (one broker), a readable project.json, then the broker and the online master.
+    bool start();
+    // Writes `json` to a file and runs `pvc-admin policy set`; a running master publishes it.
+    bool setPolicy(const QString& json);
+    // pvc-admin invite; empty on failure.
+    QString invite(int uses, const QString& group = {});
+
+    // pvc-helper and pvcd in the node's namespace; true once pvcd answers on its control socket.
+    bool startMember(const QString& node);
+    // Starts pvcd again with the same state directory (the helper keeps running).
+    bool restartDaemon(const QString& node);
+    // SIGKILL to pvcd's own PID; waits until it is gone.
+    void killDaemon(const QString& node);
+    bool daemonRunning(const QString& node) const;
+    // pvc join as nobody; the elapsed time since the join started is joinedFor().
+    bool join(const QString& node, const QString& token, const QString& name = {});
+    qint64 joinedFor(const QString& node) const;
+
+    QString stateDir(const QString& node) const { return dir() + QLatin1Char('/') + node + QStringLiteral("-state"); }
+    QString runtimeDir(const QString& node) const { return dir() + QLatin1Char('/') + node + QStringLiteral("-run"); }
+    QString controlPath(const QString& node) const { return runtimeDir(node) + QStringLiteral("/control.sock"); }
+    QString helperSocket(const QString& node) const
+    {
+        return dir() + QLatin1Char('/') + node + QStringLiteral("-helper.sock");
+    }
+
+    // `pvc --control ... ARGS` as nobody in the node's namespace.
+    RunResult pvc(const QString& node, const QStringList& arguments, int timeoutMs = 15000);
+    QJsonObject status(const QString& node);
+    QJsonArray peers(const QString& node);
+    QJsonObject peer(const QString& node, const QString& name);
+    QString virtualIp(const QString& node);
+
+    // Polls `pvc peers --json` on node until the peer `name` satisfies the condition.
+    bool waitForPeer(const QString& node, const QString& name, const std::function<bool(const QJsonObject&)>& condition,
+        int timeoutMs);
+    bool waitForAuthenticated(const QString& node, const QString& name, int timeoutMs = 20000);
+    bool waitForPath(const QString& node, const QString& name, const QString& path, int timeoutMs = 20000);
+
+    // /etc/netns/<namespace>/resolv.conf: the host's own virtual IP as name server, search <domain>, so
+    // that programs run by `ip netns exec` resolve NAME.pvc through pvcd. Removed on destruction.
+    bool writeResolvConf(const QString& node);
+
+    // A directory that nobody owns, for files written by processes run as nobody.
+    QString nobodyDir(const QString& name);
+
+    // The log of one process ("broker", "master", "<node>-helper", "<node>-pvcd"), and the tail of all.
+    QString log(const QString& key) const;
+    QString logTails(int lines = 40) const;
+
+    // The PID of every process this grid started, restarts included, for leak checks.
+    QList<qint64> startedPids() const { return m_pids; }
+
+    static bool waitFor(const std::function<bool()>& condition, int timeoutMs, int intervalMs = 200);
+
+private:
+    QProcess* startLogged(const QString& key, const QString& node, const QStringList& argv, const QString& asUser);
+    void stopProcess(const QString& key);
+    QProcess* process(const QString& key) const;
+    bool startDaemon(const QString& node);
+    bool chownNobody(const QString& path);
+
+    LabNetwork& m_lab;
+    QString m_brokerNode;
+    QString m_masterNode;
+    QTemporaryDir m_dir;
+    QString m_error;
+    QList<QPair<QString, QProcess*>> m_processes;
+    QHash<QString, QElapsedTimer> m_joinStarted;
+    QList<qint64> m_pids;
+    QStringList m_resolvDirs;
+    bool m_createdNetnsDir = false;
+};
+
+} // namespace pvc::test
