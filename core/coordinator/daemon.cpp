@@ -90,6 +90,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
                 m_tunnels->accept(session, name, *address, record, m_peers->pathsFor(name));
         });
     connect(m_peers, &PeerDirectory::peerSessionEnded, m_tunnels, &TunnelManager::removePeer);
+    connect(m_tunnels, &TunnelManager::tunnelExpired, m_peers, &PeerDirectory::renewSession);
     m_stunTimer->setInterval(StunIntervalMs);
     connect(m_stunTimer, &QTimer::timeout, this, &Daemon::sendStun);
     m_joinTimer->setSingleShot(true);

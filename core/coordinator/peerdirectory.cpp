@@ -304,6 +304,13 @@ QJsonArray PeerDirectory::toJson() const
     return peers;
 }
 
+void PeerDirectory::renewSession(const QString& name)
+{
+    const auto it = m_peers.find(name);
+    if (it != m_peers.end() && it->second.session)
+        dropSession(it->second, QStringLiteral("peer.rekey"), true);
+}
+
 std::optional<quint32> PeerDirectory::addressOf(const QString& name) const
 {
     const auto it = m_peers.find(name);

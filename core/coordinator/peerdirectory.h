@@ -38,6 +38,8 @@ public:
     void handleRelayData(BrokerConnection* broker, const QJsonObject& message);
     void handleRelayClose(BrokerConnection* broker, const QJsonObject& message);
     void handleBrokerLost(BrokerConnection* broker);
+    // Ends the session with a peer so that a fresh one (new TLS handshake, new tunnel keys) forms.
+    void renewSession(const QString& name);
 
     QJsonArray toJson() const;
     // The virtual IP of a member we believe in (verified, not revoked), for the virtual DNS.

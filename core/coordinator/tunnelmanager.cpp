@@ -325,7 +325,11 @@ bool TunnelManager::useRelay(Tunnel& tunnel)
 {
     if (!tunnel.paths.relayTag)
         return false;
-    m_dataPlane->setEndpoint(tunnel.localIndex, toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort), true);
+    // The direct address is kept for later; traffic goes to the relay target.
+    const sockaddr_in direct = tunnel.paths.candidates.isEmpty()
+        ? toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort)
+        : toSockaddr(tunnel.paths.candidates.first().first, tunnel.paths.candidates.first().second);
+    m_dataPlane->setEndpoint(tunnel.localIndex, direct, true);
     tunnel.direct = false;
     tunnel.technique = QStringLiteral("relay");
     tunnel.pathSinceMs = nowMs();
@@ -351,6 +355,12 @@ void TunnelManager::choosePaths()
                 peer = &candidate;
         if (!peer)
             continue;
+        if (peer->expired || peer->sendEpoch >= 60) {
+            // Near the end of the derived epochs: a new handshake gives new keys (and forward secrecy).
+            QMetaObject::invokeMethod(
+                this, [this, name = it.key()] { Q_EMIT tunnelExpired(name); }, Qt::QueuedConnection);
+            continue;
+        }
         const qint64 onPathMs = now - tunnel.pathSinceMs;
         // Only datagrams that came directly judge the direct path: relayed ones arrive whether or not
         // our direct datagrams reach the peer.

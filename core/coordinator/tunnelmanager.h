@@ -78,6 +78,8 @@ public:
 
 Q_SIGNALS:
     void stunReceived(const QByteArray& datagram, const QHostAddress& from, quint16 port);
+    // The tunnel used up its key epochs (about two hours): a fresh TLS session must replace it.
+    void tunnelExpired(const QString& name);
 
 private:
     struct Tunnel {
