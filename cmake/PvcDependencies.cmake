@@ -1,5 +1,5 @@
 # Every dependency comes from a Debian 12 package (see installer/debian-packages.txt).
-find_package(Qt6 6.4 REQUIRED COMPONENTS Core Network Sql Test)
+find_package(Qt6 6.4 REQUIRED COMPONENTS Core Network Sql Test OPTIONAL_COMPONENTS DBus)
 if(PVC_BUILD_GUI)
     find_package(Qt6 6.4 REQUIRED COMPONENTS Widgets LinguistTools)
 endif()

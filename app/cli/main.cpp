@@ -4,11 +4,14 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <cstdio>
+#include <optional>
 
 using namespace pvc;
 
@@ -22,6 +25,17 @@ const char* Usage = "Usage: pvc [--control PATH] COMMAND [options]\n\n"
                     "  peers [--json]                      The other members and whether they are authenticated\n"
                     "  ping NAME                           Round trip to a member over the authenticated channel\n"
                     "  set policy FILE|none                The owner's local policy (can only narrow the global one)\n"
+                    "  set cores N|all-but-one             Cores this machine gives to the grid\n"
+                    "  set idle-minutes M                  Compute only after M idle minutes (0: even while in use)\n"
+                    "  set when-in-use pause|throttle [--percent P]\n"
+                    "                                      While the machine is in use, pause or throttle to P% CPU\n"
+                    "  set throttle P                      While in use, throttle to P% CPU (10-100)\n"
+                    "  set battery on|off                  Compute on battery power, or not\n"
+                    "  set window HH:MM-HH:MM|off          Compute only in this daily window (may cross midnight)\n"
+                    "  pause [MINUTES]                     Pause computing (default 60, at most 1440 minutes)\n"
+                    "  resume                              Resume after a pause or a finish\n"
+                    "  finish                              Finish the current work, then pause\n"
+                    "  credits [--json]                    Credits earned for certified results\n"
                     "  leave                               Leave the project (the machine's key is kept)\n";
 
 void out(const QString& text)
@@ -33,6 +47,20 @@ int failWith(const ipc::ControlReply& reply)
 {
     std::fprintf(stderr, "pvc: %s\n", qPrintable(app::errorText(reply.errorCode, reply.errorDetail)));
     return reply.errorCode.startsWith(QLatin1String("control.")) ? 3 : 2;
+}
+
+// The owner's policy as one line: "paused: <why> [policy.user_active]".
+QString computingLine(const QJsonObject& computing)
+{
+    const QString state = computing.value(QLatin1String("state")).toString();
+    const QString until = computing.value(QLatin1String("paused_until")).toString();
+    QString line
+        = state + QStringLiteral(": ") + app::errorText(computing.value(QLatin1String("reason")).toString(), {});
+    if (!until.isEmpty())
+        line += QCoreApplication::translate("pvc", " (until %1)")
+                    .arg(QLocale().toString(
+                        QDateTime::fromString(until, Qt::ISODate).toLocalTime(), QLocale::ShortFormat));
+    return line;
 }
 
 void printStatus(const QJsonObject& s)
@@ -67,11 +95,82 @@ void printStatus(const QJsonObject& s)
                     ? QCoreApplication::translate("pvc", "%1 rules")
                           .arg(policy.value(QLatin1String("local_rules")).toInt())
                     : QCoreApplication::translate("pvc", "none")));
+    const QJsonObject computing = s.value(QLatin1String("computing")).toObject();
+    if (!computing.isEmpty())
+        out(QCoreApplication::translate("pvc", "Computing:  %1\n").arg(computingLine(computing)));
     const QJsonObject error = s.value(QLatin1String("error")).toObject();
     if (!error.isEmpty())
         out(QCoreApplication::translate("pvc", "Last error: %1\n")
                 .arg(app::errorText(
                     error.value(QLatin1String("code")).toString(), error.value(QLatin1String("detail")).toString())));
+}
+
+void printPreferences(const QJsonObject& p)
+{
+    const bool allButOne = p.value(QLatin1String("all_but_one")).toBool();
+    const bool throttle = p.value(QLatin1String("when_in_use")).toString() == QLatin1String("throttle");
+    out(QCoreApplication::translate("pvc", "Cores:      %1 of %2\n")
+            .arg(allButOne ? QCoreApplication::translate("pvc", "all but one")
+                           : QString::number(p.value(QLatin1String("cores")).toInt()))
+            .arg(p.value(QLatin1String("max_cores")).toInt()));
+    out(QCoreApplication::translate("pvc", "Idle:       %1 minutes before computing; when in use: %2\n")
+            .arg(p.value(QLatin1String("idle_minutes")).toInt())
+            .arg(throttle ? QCoreApplication::translate("pvc", "throttle to %1% CPU")
+                                .arg(p.value(QLatin1String("throttle_percent")).toInt())
+                          : QCoreApplication::translate("pvc", "pause")));
+    out(QCoreApplication::translate("pvc", "Battery:    %1\n")
+            .arg(p.value(QLatin1String("run_on_battery")).toBool()
+                    ? QCoreApplication::translate("pvc", "compute on battery")
+                    : QCoreApplication::translate("pvc", "pause on battery")));
+    out(QCoreApplication::translate("pvc", "Window:     %1\n")
+            .arg(p.value(QLatin1String("window_enabled")).toBool() ? p.value(QLatin1String("window_start")).toString()
+                        + QLatin1Char('-') + p.value(QLatin1String("window_end")).toString()
+                                                                   : QCoreApplication::translate("pvc", "any time")));
+}
+
+// A number if it reads as one; otherwise the text itself, which pvcd refuses with prefs.bad_value
+// so that every check lives in one place.
+QJsonValue numberOrText(const QString& text)
+{
+    bool ok = false;
+    const int number = text.toInt(&ok);
+    return ok ? QJsonValue(number) : QJsonValue(text);
+}
+
+// `pvc set NAME VALUE` for the owner's preferences; nullopt if NAME is not one.
+std::optional<QJsonObject> preferenceChange(const QString& name, const QString& value, const QString& percent)
+{
+    if (name == QLatin1String("cores")) {
+        if (value == QLatin1String("all-but-one"))
+            return QJsonObject { { QStringLiteral("all_but_one"), true } };
+        return QJsonObject { { QStringLiteral("cores"), numberOrText(value) },
+            { QStringLiteral("all_but_one"), false } };
+    }
+    if (name == QLatin1String("idle-minutes"))
+        return QJsonObject { { QStringLiteral("idle_minutes"), numberOrText(value) } };
+    if (name == QLatin1String("when-in-use")) {
+        QJsonObject change { { QStringLiteral("when_in_use"), value } };
+        if (!percent.isEmpty())
+            change.insert(QStringLiteral("throttle_percent"), numberOrText(percent));
+        return change;
+    }
+    if (name == QLatin1String("throttle"))
+        return QJsonObject { { QStringLiteral("when_in_use"), QStringLiteral("throttle") },
+            { QStringLiteral("throttle_percent"), numberOrText(value) } };
+    if (name == QLatin1String("battery"))
+        return QJsonObject { { QStringLiteral("run_on_battery"),
+            value == QLatin1String("on")        ? QJsonValue(true)
+                : value == QLatin1String("off") ? QJsonValue(false)
+                                                : QJsonValue(value) } };
+    if (name == QLatin1String("window")) {
+        if (value == QLatin1String("off"))
+            return QJsonObject { { QStringLiteral("window_enabled"), false } };
+        const QStringList times = value.split(QLatin1Char('-'));
+        return QJsonObject { { QStringLiteral("window_enabled"), true },
+            { QStringLiteral("window_start"), times.value(0) },
+            { QStringLiteral("window_end"), times.size() == 2 ? times.at(1) : QString() } };
+    }
+    return std::nullopt;
 }
 
 void printPeers(const QJsonArray& peers)
@@ -122,8 +221,11 @@ int main(int argc, char* argv[])
         QStringLiteral("NAME") });
     parser.addOption({ QStringLiteral("timeout"), QStringLiteral("join: seconds to wait for the master."),
         QStringLiteral("S"), QStringLiteral("30") });
-    parser.addOption({ QStringLiteral("json"), QStringLiteral("status, peers: print JSON.") });
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("join, status, peers, ping or leave."));
+    parser.addOption({ QStringLiteral("json"), QStringLiteral("status, peers, credits: print JSON.") });
+    parser.addOption({ QStringLiteral("percent"), QStringLiteral("set when-in-use throttle: the CPU share, 10-100."),
+        QStringLiteral("P") });
+    parser.addPositionalArgument(QStringLiteral("command"),
+        QStringLiteral("join, status, peers, ping, set, pause, resume, finish, credits or leave."));
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
@@ -174,9 +276,48 @@ int main(int argc, char* argv[])
         }
         return 0;
     }
+    if (command == QLatin1String("set") && positional.size() == 3) {
+        const auto change
+            = preferenceChange(positional.at(1), positional.at(2), parser.value(QStringLiteral("percent")));
+        if (change) {
+            const auto reply = ipc::controlRequest(control, QStringLiteral("set-preferences"), *change, 10000);
+            if (!reply.ok)
+                return failWith(reply);
+            printPreferences(reply.result);
+            return 0;
+        }
+    }
+    if (command == QLatin1String("pause") || command == QLatin1String("resume") || command == QLatin1String("finish")) {
+        QJsonObject arguments;
+        if (command == QLatin1String("pause"))
+            arguments.insert(QStringLiteral("minutes"), numberOrText(positional.value(1, QStringLiteral("60"))));
+        const auto reply = ipc::controlRequest(control,
+            command == QLatin1String("finish") ? QStringLiteral("finish-then-pause") : command, arguments, 10000);
+        if (!reply.ok)
+            return failWith(reply);
+        out(QCoreApplication::translate("pvc", "Computing:  %1\n").arg(computingLine(reply.result)));
+        return 0;
+    }
+    if (command == QLatin1String("credits")) {
+        const auto reply = ipc::controlRequest(control, command, {}, 10000);
+        if (!reply.ok)
+            return failWith(reply);
+        if (json) {
+            out(QString::fromUtf8(QJsonDocument(reply.result).toJson()));
+            return 0;
+        }
+        out(QCoreApplication::translate("pvc", "Credits:          %1\nDaily average:    %2\nCertified tasks:  %3\n")
+                .arg(reply.result.value(QLatin1String("total")).toDouble())
+                .arg(reply.result.value(QLatin1String("daily_average")).toDouble())
+                .arg(reply.result.value(QLatin1String("certified_tasks")).toInteger()));
+        return 0;
+    }
     if (command == QLatin1String("set")) {
         if (positional.size() != 3 || positional.at(1) != QLatin1String("policy")) {
-            std::fputs("pvc: use 'pvc set policy FILE' or 'pvc set policy none'\n", stderr);
+            std::fputs("pvc: use 'pvc set policy FILE|none', or 'pvc set "
+                       "cores|idle-minutes|when-in-use|throttle|battery|window "
+                       "VALUE' (see --help)\n",
+                stderr);
             return 1;
         }
         QJsonValue policy = QJsonValue::Null;

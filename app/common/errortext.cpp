@@ -44,9 +44,26 @@ QString errorText(const QString& code, const QString& detail)
         { QStringLiteral("member.revoked"),
             QT_TRANSLATE_NOOP("pvc", "The project's master revoked this machine's membership.") },
         { QStringLiteral("peer.timeout"), QT_TRANSLATE_NOOP("pvc", "That member did not answer.") },
+        { QStringLiteral("prefs.bad_value"), QT_TRANSLATE_NOOP("pvc", "That value is not allowed (%1).") },
+        { QStringLiteral("prefs.write_failed"),
+            QT_TRANSLATE_NOOP("pvc", "pvcd cannot save the preferences in its state directory.") },
+        { QStringLiteral("policy.running"), QT_TRANSLATE_NOOP("pvc", "the owner's policy allows computing") },
+        { QStringLiteral("policy.user_active"), QT_TRANSLATE_NOOP("pvc", "the computer is in use") },
+        { QStringLiteral("policy.throttled_user_active"),
+            QT_TRANSLATE_NOOP("pvc", "the computer is in use, so computing is slowed down") },
+        { QStringLiteral("policy.on_battery"), QT_TRANSLATE_NOOP("pvc", "the computer runs on battery") },
+        { QStringLiteral("policy.outside_window"),
+            QT_TRANSLATE_NOOP("pvc", "outside the daily time window for computing") },
+        { QStringLiteral("policy.paused_by_owner"), QT_TRANSLATE_NOOP("pvc", "paused by the owner") },
+        { QStringLiteral("policy.finishing"),
+            QT_TRANSLATE_NOOP("pvc", "finishing the current work, then pausing; no new work is taken") },
+        { QStringLiteral("policy.finished"),
+            QT_TRANSLATE_NOOP("pvc", "the current work is finished; paused until resumed") },
     };
     const auto it = texts.constFind(code);
-    const QString text = it != texts.cend() ? QCoreApplication::translate("pvc", it.value()) : detail;
+    QString text = it != texts.cend() ? QCoreApplication::translate("pvc", it.value()) : detail;
+    if (it != texts.cend() && text.contains(QLatin1String("%1")))
+        text = text.arg(detail); // the detail names what was wrong (a preference's field and its range)
     return QStringLiteral("%1 [%2]").arg(text.isEmpty() ? code : text, code);
 }
 

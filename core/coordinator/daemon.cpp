@@ -5,6 +5,7 @@
 #include "connectivity/brokerprotocol.h"
 #include "connectivity/stun.h"
 #include "coordinator/peerdirectory.h"
+#include "grid/ownercontrol.h"
 #include "ipc/controlserver.h"
 #include "ipc/frame.h"
 #include "security/certificates.h"
@@ -52,6 +53,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     , m_tunnels(new TunnelManager(tunnelOptions, this))
     , m_stunTimer(new QTimer(this))
     , m_joinTimer(new QTimer(this))
+    , m_owner(new OwnerControl(stateDirectory + QStringLiteral("/preferences.ini"), this))
 {
     m_revocations.project = bundle.projectId;
     m_revocations.version = -1;
@@ -125,6 +127,7 @@ bool Daemon::start(const QString& controlPath, QString* error)
     }
     applyPolicy();
     loadMembership();
+    m_owner->start();
     m_control = new ipc::ControlServer(
         [this](const QString& command, const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder) {
             handleControl(command, arguments, std::move(responder));
@@ -560,6 +563,7 @@ QJsonObject Daemon::statusJson() const
         policy.insert(QStringLiteral("local"), m_localPolicy->toJson());
     status.insert(QStringLiteral("policy"), policy);
     status.insert(QStringLiteral("tunnel"), m_tunnels->statusJson());
+    status.insert(QStringLiteral("computing"), m_owner->statusJson());
     if (!m_serial.isEmpty()) {
         status.insert(QStringLiteral("serial"), m_serial);
         status.insert(QStringLiteral("groups"), QJsonArray::fromStringList(m_groups));
@@ -587,6 +591,14 @@ void Daemon::handleControl(
     }
     if (command == QLatin1String("set-policy"))
         return setLocalPolicy(arguments, responder);
+    if (const auto owner = m_owner->handleCommand(command, arguments))
+        return owner->ok() ? responder->reply(owner->value())
+                           : responder->fail(owner->error().code, owner->error().detail);
+    // The grid layer's ledger (DESIGN.md, "Credits") fills this from the master's signed statements.
+    // Until it lands nothing has been earned, and pvcd shows no invented numbers.
+    if (command == QLatin1String("credits"))
+        return responder->reply(QJsonObject { { QStringLiteral("total"), 0 }, { QStringLiteral("daily_average"), 0 },
+            { QStringLiteral("certified_tasks"), 0 }, { QStringLiteral("history"), QJsonArray() } });
     if (command == QLatin1String("ping")) {
         return m_peers->ping(str(arguments, "name"), [responder](double ms, const QString& error) {
             if (ms < 0)

@@ -22,6 +22,7 @@ class ControlServer;
 namespace pvc::core {
 
 class BrokerConnection;
+class OwnerControl;
 class PeerDirectory;
 
 // pvcd's coordinator (the paper's coordinator module): the host's membership life cycle
@@ -98,6 +99,7 @@ private:
     QList<std::shared_ptr<ipc::ControlResponder>> m_joinWaiters;
     QTimer* m_joinTimer;
     bool m_anyBrokerReached = false;
+    OwnerControl* m_owner;
 };
 
 } // namespace pvc::core

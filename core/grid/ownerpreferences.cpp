@@ -1,0 +1,187 @@
+#include "grid/ownerpreferences.h"
+
+#include "common/logging.h"
+
+#include <QSettings>
+#include <QThread>
+#include <cmath>
+#include <optional>
+
+namespace pvc::core {
+
+namespace {
+const char* const Group = "preferences";
+const QLatin1String Cores("cores");
+const QLatin1String AllButOne("all_but_one");
+const QLatin1String IdleMinutes("idle_minutes");
+const QLatin1String WhenInUseKey("when_in_use");
+const QLatin1String ThrottlePercent("throttle_percent");
+const QLatin1String RunOnBattery("run_on_battery");
+const QLatin1String WindowEnabled("window_enabled");
+const QLatin1String WindowStart("window_start");
+const QLatin1String WindowEnd("window_end");
+const QLatin1String MaxCoresKey("max_cores"); // read-only: clients may echo it back
+
+Error badValue(const QString& field, const QString& why)
+{
+    return Error { QStringLiteral("prefs.bad_value"), field + QStringLiteral(": ") + why };
+}
+
+std::optional<int> integerIn(const QJsonValue& value, int min, int max)
+{
+    if (!value.isDouble())
+        return std::nullopt;
+    const double number = value.toDouble();
+    if (number != std::floor(number) || number < min || number > max)
+        return std::nullopt;
+    return int(number);
+}
+
+std::optional<QTime> timeOfDay(const QJsonValue& value)
+{
+    if (!value.isString())
+        return std::nullopt;
+    for (const QString& format : { QStringLiteral("HH:mm"), QStringLiteral("H:mm") }) {
+        const QTime time = QTime::fromString(value.toString(), format);
+        if (time.isValid())
+            return time;
+    }
+    return std::nullopt;
+}
+
+QString hhmm(const QTime& time)
+{
+    return time.toString(QStringLiteral("HH:mm"));
+}
+
+// QSettings' IniFormat reads every value back as text: give each field its JSON type again.
+QJsonValue storedValue(const QString& key, const QVariant& stored)
+{
+    const QString text = stored.toString();
+    if (key == Cores || key == IdleMinutes || key == ThrottlePercent) {
+        bool ok = false;
+        const int number = text.toInt(&ok);
+        return ok ? QJsonValue(number) : QJsonValue(text);
+    }
+    if (key == AllButOne || key == RunOnBattery || key == WindowEnabled) {
+        if (text == QLatin1String("true") || text == QLatin1String("false"))
+            return text == QLatin1String("true");
+        return text;
+    }
+    return text;
+}
+} // namespace
+
+int OwnerPreferences::maxCores()
+{
+    return std::max(1, QThread::idealThreadCount());
+}
+
+int OwnerPreferences::effectiveCores(int available) const
+{
+    available = std::max(1, available);
+    return allButOne ? std::max(1, available - 1) : std::clamp(cores, 1, available);
+}
+
+bool OwnerPreferences::insideWindow(const QTime& localTime) const
+{
+    if (!windowEnabled)
+        return true;
+    if (windowStart < windowEnd)
+        return localTime >= windowStart && localTime < windowEnd;
+    return localTime >= windowStart || localTime < windowEnd; // across midnight
+}
+
+QJsonObject OwnerPreferences::toJson() const
+{
+    return QJsonObject { { Cores, cores }, { AllButOne, allButOne }, { IdleMinutes, idleMinutes },
+        { WhenInUseKey, whenInUse == WhenInUse::Pause ? QStringLiteral("pause") : QStringLiteral("throttle") },
+        { ThrottlePercent, throttlePercent }, { RunOnBattery, runOnBattery }, { WindowEnabled, windowEnabled },
+        { WindowStart, hhmm(windowStart) }, { WindowEnd, hhmm(windowEnd) }, { MaxCoresKey, maxCores() } };
+}
+
+Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, const OwnerPreferences& base)
+{
+    OwnerPreferences p = base;
+    for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
+        const QString& key = it.key();
+        const QJsonValue value = it.value();
+        if (key == Cores) {
+            const auto n = integerIn(value, 1, maxCores());
+            if (!n)
+                return badValue(key, QStringLiteral("an integer from 1 to %1").arg(maxCores()));
+            p.cores = *n;
+        } else if (key == IdleMinutes) {
+            const auto n = integerIn(value, 0, MaxIdleMinutes);
+            if (!n)
+                return badValue(key, QStringLiteral("an integer from 0 to %1").arg(MaxIdleMinutes));
+            p.idleMinutes = *n;
+        } else if (key == ThrottlePercent) {
+            const auto n = integerIn(value, MinThrottlePercent, 100);
+            if (!n)
+                return badValue(key, QStringLiteral("an integer from %1 to 100").arg(MinThrottlePercent));
+            p.throttlePercent = *n;
+        } else if (key == AllButOne || key == RunOnBattery || key == WindowEnabled) {
+            if (!value.isBool())
+                return badValue(key, QStringLiteral("true or false"));
+            (key == AllButOne ? p.allButOne : key == RunOnBattery ? p.runOnBattery : p.windowEnabled) = value.toBool();
+        } else if (key == WhenInUseKey) {
+            if (value == QJsonValue(QStringLiteral("pause")))
+                p.whenInUse = WhenInUse::Pause;
+            else if (value == QJsonValue(QStringLiteral("throttle")))
+                p.whenInUse = WhenInUse::Throttle;
+            else
+                return badValue(key, QStringLiteral("\"pause\" or \"throttle\""));
+        } else if (key == WindowStart || key == WindowEnd) {
+            const auto time = timeOfDay(value);
+            if (!time)
+                return badValue(key, QStringLiteral("a time of day as HH:MM"));
+            (key == WindowStart ? p.windowStart : p.windowEnd) = *time;
+        } else if (key != MaxCoresKey) {
+            return badValue(key, QStringLiteral("not a preference"));
+        }
+    }
+    if (p.windowStart == p.windowEnd)
+        return badValue(WindowEnd, QStringLiteral("must differ from window_start"));
+    return p;
+}
+
+OwnerPreferences OwnerPreferences::load(const QString& path)
+{
+    QSettings settings(path, QSettings::IniFormat);
+    settings.beginGroup(QLatin1String(Group));
+    QJsonObject stored;
+    for (const QString& key : settings.childKeys())
+        stored.insert(key, storedValue(key, settings.value(key)));
+    // The machine may have fewer cores than when the owner chose: give them all rather than forget the rest.
+    if (stored.value(Cores).toInt() > maxCores())
+        stored.insert(Cores, maxCores());
+    auto all = fromJson(stored);
+    if (all)
+        return all.value();
+    qCWarning(lcDaemon) << "some stored preferences are unusable, keeping their defaults:" << all.error().detail;
+    OwnerPreferences p;
+    for (auto it = stored.constBegin(); it != stored.constEnd(); ++it)
+        if (auto one = fromJson(QJsonObject { { it.key(), it.value() } }, p))
+            p = one.value();
+    return p;
+}
+
+bool OwnerPreferences::save(const QString& path, QString* error) const
+{
+    QSettings settings(path, QSettings::IniFormat);
+    settings.beginGroup(QLatin1String(Group));
+    const QJsonObject json = toJson();
+    for (auto it = json.constBegin(); it != json.constEnd(); ++it)
+        if (it.key() != MaxCoresKey)
+            settings.setValue(it.key(), it.value().toVariant());
+    settings.endGroup();
+    settings.sync();
+    if (settings.status() != QSettings::NoError) {
+        *error = QStringLiteral("cannot write the preferences to %1").arg(path);
+        return false;
+    }
+    return true;
+}
+
+} // namespace pvc::core
