@@ -68,6 +68,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
             m_brokerStatus[broker] = {};
             m_brokerStatus[broker].lastError = lastError;
             m_peers->handleBrokerLost(broker);
+            refreshTunnelPaths();
         });
     }
     connect(
@@ -224,6 +225,7 @@ void Daemon::handleBrokerMessage(BrokerConnection* broker, const QJsonObject& me
         handlePolicy(message.value(QLatin1String("policy")).toObject());
     } else if (type == QLatin1String("presence") && m_state == State::Member) {
         m_peers->handlePresence(broker, message);
+        refreshTunnelPaths();
     } else if (type == QLatin1String("relay-open") && m_state == State::Member) {
         m_peers->handleRelayOpen(broker, message);
     } else if (type == QLatin1String("relay-data")) {
@@ -254,6 +256,12 @@ void Daemon::handleChallenge(BrokerConnection* broker, const QJsonObject& messag
         status.role = QStringLiteral("guest");
     }
     broker->send(hello);
+}
+
+void Daemon::refreshTunnelPaths()
+{
+    for (const QString& name : m_tunnels->tunnelNames())
+        m_tunnels->updatePaths(name, m_peers->pathsFor(name));
 }
 
 void Daemon::startTunnel()
@@ -304,6 +312,7 @@ void Daemon::handleStun(const QByteArray& datagram)
         if (status.relayTag)
             m_peers->setOwnRelayTag(broker, status.relayTag);
     }
+    refreshTunnelPaths();
 }
 
 void Daemon::join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder)

@@ -61,6 +61,8 @@ private:
     void handleStun(const QByteArray& datagram);
     void sendStun();
     void startTunnel();
+    // Relay tags change with presence and broker sessions: tunnels learn the new relay at once.
+    void refreshTunnelPaths();
     QJsonArray peersJson() const;
 
     void join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);

@@ -71,6 +71,7 @@ public:
     void accept(
         PeerSession* session, const QString& name, quint32 virtualIp, const QJsonObject& offer, const PeerPaths& paths);
     void updatePaths(const QString& name, const PeerPaths& paths);
+    QStringList tunnelNames() const { return m_tunnels.keys(); }
     void removePeer(const QString& name);
 
     QJsonObject statusJson() const;

@@ -17,6 +17,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   "$lab" down "$prefix" >/dev/null 2>&1 || true
   rm -rf "/etc/netns/$prefix-alice" "/etc/netns/$prefix-bob" "/etc/netns/$prefix-master"
+  rmdir /etc/netns 2>/dev/null || true
   echo "demo: stopped everything it started and removed its namespaces; logs were in $work"
 }
 trap cleanup EXIT

@@ -175,13 +175,13 @@ bool LabGrid::start()
         nobody);
     if (!m_lab.waitForListening(m_brokerNode, BrokerPort, false, 10000)
         || !m_lab.waitForListening(m_brokerNode, BrokerPort, true, 5000) || broker->state() != QProcess::Running) {
-        m_error = QStringLiteral("the broker is not listening: ") + log(QStringLiteral("broker"));
+        m_error = QStringLiteral("the broker is not listening: ") + logTail(QStringLiteral("broker"));
         return false;
     }
     QProcess* master = startLogged(QStringLiteral("master"), m_masterNode,
         { binary(QStringLiteral("pvc-admin")), QStringLiteral("serve"), QStringLiteral("--dir"), masterDir() }, {});
     if (master->state() != QProcess::Running) {
-        m_error = QStringLiteral("pvc-admin serve did not start: ") + log(QStringLiteral("master"));
+        m_error = QStringLiteral("pvc-admin serve did not start: ") + logTail(QStringLiteral("master"));
         return false;
     }
     return true;
@@ -234,7 +234,8 @@ bool LabGrid::startMember(const QString& node)
         {});
     if (!waitFor([&] { return QFileInfo::exists(helperSocket(node)) || helper->state() != QProcess::Running; }, 5000)
         || helper->state() != QProcess::Running) {
-        m_error = QStringLiteral("pvc-helper did not start in %1: %2").arg(node, log(node + QStringLiteral("-helper")));
+        m_error
+            = QStringLiteral("pvc-helper did not start in %1: %2").arg(node, logTail(node + QStringLiteral("-helper")));
         return false;
     }
     nobodyDir(node + QStringLiteral("-state"));
@@ -258,7 +259,7 @@ bool LabGrid::startDaemon(const QString& node)
         },
         10000);
     if (!ready || daemon->state() != QProcess::Running) {
-        m_error = QStringLiteral("pvcd did not come up in %1: %2").arg(node, log(node + QStringLiteral("-pvcd")));
+        m_error = QStringLiteral("pvcd did not come up in %1: %2").arg(node, logTail(node + QStringLiteral("-pvcd")));
         return false;
     }
     return true;
@@ -395,6 +396,12 @@ QString LabGrid::log(const QString& key) const
 {
     QFile file(dir() + QLatin1Char('/') + key + QStringLiteral(".log"));
     return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+}
+
+QString LabGrid::logTail(const QString& key, int lines) const
+{
+    const QStringList all = log(key).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    return all.mid(qMax(0, all.size() - lines)).join(QLatin1Char('\n'));
 }
 
 QString LabGrid::logTails(int lines) const

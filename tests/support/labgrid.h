@@ -89,8 +89,10 @@ public:
     // A directory that nobody owns, for files written by processes run as nobody.
     QString nobodyDir(const QString& name);
 
-    // The log of one process ("broker", "master", "<node>-helper", "<node>-pvcd"), and the tail of all.
+    // The log of one process ("broker", "master", "<node>-helper", "<node>-pvcd"), its last lines, and the
+    // last lines of every log.
     QString log(const QString& key) const;
+    QString logTail(const QString& key, int lines = 5) const;
     QString logTails(int lines = 40) const;
 
     // The PID of every process this grid started, restarts included, for leak checks.
