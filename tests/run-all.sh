@@ -9,5 +9,5 @@ cmake --build "$src/build" --target format-check
 echo "tests: running all tests (not bench)"
 ctest --test-dir "$src/build" --output-on-failure --label-exclude bench -j 2
 echo "tests: building with -fsanitize=address,undefined and running the unit tests under it"
-"$src/tests/build.sh" "$src/build-asan" -DPVC_SANITIZE=ON -DPVC_BUILD_GUI=OFF
+"$src/tests/build.sh" "$src/build-asan" --target pvc-unit-tests -- -DPVC_SANITIZE=ON -DPVC_BUILD_GUI=OFF
 ctest --test-dir "$src/build-asan" --output-on-failure -L unit -j 2

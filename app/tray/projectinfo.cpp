@@ -1,0 +1,73 @@
+#include "projectinfo.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QSysInfo>
+
+namespace pvc::app {
+
+namespace {
+constexpr qint64 MaxBundleBytes = 64 * 1024;
+constexpr qint64 MaxInviteBytes = 1024;
+} // namespace
+
+QString ProjectInfo::defaultPath()
+{
+    const QString found
+        = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, QStringLiteral("pvc/project.json"));
+    if (!found.isEmpty())
+        return found;
+    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
+        if (QFile::exists(dir + QStringLiteral("/pvc/project.json")))
+            return dir + QStringLiteral("/pvc/project.json");
+    return QStringLiteral("/usr/share/pvc/project.json");
+}
+
+ProjectInfo ProjectInfo::load(const QString& path)
+{
+    ProjectInfo info;
+    info.path = path;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        info.error = tr("No project bundle was found at %1. Start pvc-tray with --project FILE.").arg(path);
+        return info;
+    }
+    if (file.size() > MaxBundleBytes) {
+        info.error = tr("%1 is too large to be a project bundle.").arg(path);
+        return info;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(file.read(MaxBundleBytes)).object();
+    const QString name = o.value(QLatin1String("name")).toString();
+    if (o.value(QLatin1String("format")).toString() != QLatin1String("pvc-project-1") || name.isEmpty()) {
+        info.error = tr("%1 is not a pvc project bundle.").arg(path);
+        return info;
+    }
+    info.name = name;
+    info.domain = o.value(QLatin1String("domain")).toString();
+    for (const QJsonValue& broker : o.value(QLatin1String("brokers")).toArray())
+        info.brokers << broker.toString();
+
+    QFile invite(QFileInfo(path).absolutePath() + QStringLiteral("/invite.txt"));
+    if (invite.open(QIODevice::ReadOnly) && invite.size() <= MaxInviteBytes)
+        info.inviteToken = QString::fromUtf8(invite.readAll()).trimmed();
+    return info;
+}
+
+QString defaultMachineName()
+{
+    QString name = QSysInfo::machineHostName().toLower();
+    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9-]+")), QStringLiteral("-"));
+    name = name.left(63);
+    while (name.startsWith(QLatin1Char('-')))
+        name.remove(0, 1);
+    while (name.endsWith(QLatin1Char('-')))
+        name.chop(1);
+    return name.isEmpty() ? QStringLiteral("host") : name;
+}
+
+} // namespace pvc::app
