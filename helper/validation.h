@@ -5,7 +5,7 @@
 #include <optional>
 
 // Every field of every request is checked here, before anything touches the system
-// (docs/helper.md, "Validation").
+// (docs/helper.md, "Commands").
 namespace pvc::helper {
 
 // Why a request is refused: a stable code ("helper.bad_name") and a detail for the caller's log.

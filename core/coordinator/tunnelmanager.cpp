@@ -308,6 +308,9 @@ void TunnelManager::updatePaths(const QString& name, const PeerPaths& paths)
             qToBigEndian<quint32>(paths.relayTag, relay.prefix.data() + 4);
         }
         m_dataPlane->setRelay(it->localIndex, relay);
+        // A tunnel that had no way to send at all takes the relay as soon as one is known.
+        if (!it->direct && paths.relayTag)
+            useRelay(*it);
     }
 }
 

@@ -162,10 +162,10 @@ int runInvite(QCommandLineParser& parser)
     if (ttl <= 0)
         return fail(QStringLiteral("--ttl wants a duration like 7d, 12h, 30m or 45s"));
     const QStringList groups = parser.value(QStringLiteral("group")).split(QLatin1Char(','), Qt::SkipEmptyParts);
-    static const QRegularExpression groupPattern(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,31}$"));
+    static const QRegularExpression groupPattern(QStringLiteral("^[a-z0-9][a-z0-9-]{0,31}$"));
     for (const QString& group : groups)
         if (!groupPattern.match(group).hasMatch())
-            return fail(QStringLiteral("'%1' is not a group name (lowercase letters, digits, - and _)").arg(group));
+            return fail(QStringLiteral("'%1' is not a group name (lowercase letters, digits and -)").arg(group));
     const InviteToken token = InviteToken::generate();
     if (!master.store.addToken({ token.id, token.secret, uses, QDateTime::currentDateTimeUtc().addSecs(ttl), groups }))
         return fail(QStringLiteral("cannot record the token in the master's store"));

@@ -4,8 +4,9 @@
 
 #include <QString>
 
-// The project's overlay network: a /16 inside the class-E block 240.0.0.0/4. The master holds
-// offset 1; hosts get offsets from 2 up, never the network or broadcast address.
+// The project's overlay network: a /16 inside the class-E block 240.0.0.0/4. Offset 1 is kept
+// free; every host, the master's own machine included, gets an offset from 2 up, never the
+// network or broadcast address.
 namespace pvc::core {
 
 class AddressPlan {
