@@ -3,6 +3,7 @@
 #include "appicons.h"
 #include "controlconnection.h"
 #include "errortext.h"
+#include "ipc/controlpaths.h"
 #include "statetext.h"
 
 #include <QFormLayout>
@@ -63,7 +64,7 @@ JoinPage::JoinPage(ControlConnection* connection, const ProjectInfo& project, QW
     m_projectText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_brokersText = new QLabel(this);
     m_brokersText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_nameEdit = new QLineEdit(defaultMachineName(), this);
+    m_nameEdit = new QLineEdit(ipc::defaultMachineName(), this);
     m_nameEdit->setObjectName(QStringLiteral("machineNameEdit"));
     m_nameEdit->setMaxLength(63);
     m_nameEdit->setToolTip(tr("How the other members and the project see this computer."));

@@ -58,16 +58,4 @@ ProjectInfo ProjectInfo::load(const QString& path)
     return info;
 }
 
-QString defaultMachineName()
-{
-    QString name = QSysInfo::machineHostName().toLower();
-    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9-]+")), QStringLiteral("-"));
-    name = name.left(63);
-    while (name.startsWith(QLatin1Char('-')))
-        name.remove(0, 1);
-    while (name.endsWith(QLatin1Char('-')))
-        name.chop(1);
-    return name.isEmpty() ? QStringLiteral("host") : name;
-}
-
 } // namespace pvc::app

@@ -29,6 +29,5 @@ public:
 };
 
 // The name pvcd would choose: the hostname, lowercased, with anything else turned into dashes.
-QString defaultMachineName();
 
 } // namespace pvc::app

@@ -6,6 +6,7 @@
 #include "connectivity/stun.h"
 #include "coordinator/peerdirectory.h"
 #include "grid/ownercontrol.h"
+#include "ipc/controlpaths.h"
 #include "ipc/controlserver.h"
 #include "ipc/frame.h"
 #include "security/certificates.h"
@@ -30,18 +31,6 @@ QString str(const QJsonObject& o, const char* key)
 
 constexpr int StunIntervalMs = 20000;
 
-// A machine name for the overlay: the hostname, lowercased, with anything else turned into dashes.
-QString defaultMachineName()
-{
-    QString name = QSysInfo::machineHostName().toLower();
-    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9-]+")), QStringLiteral("-"));
-    name = name.left(63);
-    while (name.startsWith(QLatin1Char('-')))
-        name.remove(0, 1);
-    while (name.endsWith(QLatin1Char('-')))
-        name.chop(1);
-    return name.isEmpty() ? QStringLiteral("host") : name;
-}
 } // namespace
 
 Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const TunnelManager::Options& tunnelOptions,
@@ -326,7 +315,7 @@ void Daemon::join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResp
     const auto token = InviteToken::parse(str(arguments, "token"));
     if (!token)
         return responder->fail(token.error().code, token.error().detail);
-    const QString name = str(arguments, "name").isEmpty() ? defaultMachineName() : str(arguments, "name");
+    const QString name = str(arguments, "name").isEmpty() ? ipc::defaultMachineName() : str(arguments, "name");
     static const QRegularExpression namePattern(QStringLiteral("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"));
     if (!namePattern.match(name).hasMatch())
         return responder->fail(QStringLiteral("enrol.bad_name"),

@@ -1,7 +1,9 @@
 #include "ipc/controlpaths.h"
 
 #include <QDir>
+#include <QRegularExpression>
 #include <QStandardPaths>
+#include <QSysInfo>
 
 namespace pvc::ipc {
 
@@ -11,6 +13,18 @@ QString defaultControlSocketPath()
     if (runtime.isEmpty())
         runtime = QDir::tempPath();
     return runtime + QStringLiteral("/pvc/control.sock");
+}
+
+QString defaultMachineName()
+{
+    QString name = QSysInfo::machineHostName().toLower();
+    name.replace(QRegularExpression(QStringLiteral("[^a-z0-9-]+")), QStringLiteral("-"));
+    name = name.left(63);
+    while (name.startsWith(QLatin1Char('-')))
+        name.remove(0, 1);
+    while (name.endsWith(QLatin1Char('-')))
+        name.chop(1);
+    return name.isEmpty() ? QStringLiteral("host") : name;
 }
 
 } // namespace pvc::ipc

@@ -7,4 +7,8 @@ namespace pvc::ipc {
 // The user's control socket: $XDG_RUNTIME_DIR/pvc/control.sock, in a directory only the user can enter.
 QString defaultControlSocketPath();
 
+// A machine name for the overlay: the hostname, lowercased, with anything else turned into dashes.
+// pvcd uses it when `join` names no machine, and the tray offers it on the Join screen.
+QString defaultMachineName();
+
 } // namespace pvc::ipc
