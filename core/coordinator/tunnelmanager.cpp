@@ -334,6 +334,7 @@ bool TunnelManager::useRelay(Tunnel& tunnel)
         : toSockaddr(tunnel.paths.candidates.first().first, tunnel.paths.candidates.first().second);
     m_dataPlane->setEndpoint(tunnel.localIndex, direct, true);
     tunnel.direct = false;
+    tunnel.confirmed = false;
     tunnel.technique = QStringLiteral("relay");
     tunnel.pathSinceMs = nowMs();
     return true;
@@ -370,6 +371,8 @@ void TunnelManager::choosePaths()
         const qint64 directAgoMs = peer->lastDirectReceivedAgoMs;
         const bool heardSinceSwitch = directAgoMs >= 0 && directAgoMs < onPathMs;
         if (tunnel.direct) {
+            if (heardSinceSwitch)
+                tunnel.confirmed = true;
             if (!heardSinceSwitch && onPathMs > DirectTrialMs) {
                 // Next candidate, or the relay.
                 const QString current = endpointText(peer->endpoint);
@@ -382,6 +385,7 @@ void TunnelManager::choosePaths()
                     const auto& next = tunnel.paths.candidates[index + 1];
                     m_dataPlane->setEndpoint(tunnel.localIndex, toSockaddr(next.first, next.second), false);
                     tunnel.pathSinceMs = now;
+                    tunnel.confirmed = false;
                 } else if (useRelay(tunnel)) {
                     qCInfo(lcDaemon) << "no direct path to" << it.key() << "answered: relaying through the broker";
                 }
@@ -393,6 +397,7 @@ void TunnelManager::choosePaths()
             // The peer reached us directly: answer on that path.
             m_dataPlane->setEndpoint(tunnel.localIndex, peer->lastDirectSource, false);
             tunnel.direct = true;
+            tunnel.confirmed = false;
             tunnel.technique = QStringLiteral("public");
             tunnel.pathSinceMs = now;
             qCInfo(lcDaemon) << "direct path to" << it.key() << "at" << endpointText(peer->lastDirectSource);
@@ -451,8 +456,11 @@ QJsonObject TunnelManager::peerJson(const QString& name) const
     const auto it = m_tunnels.constFind(name);
     if (!m_dataPlane || it == m_tunnels.cend() || !it->added)
         return {};
-    QJsonObject out { { QStringLiteral("path"), it->direct ? QStringLiteral("direct") : QStringLiteral("relay") },
-        { QStringLiteral("technique"), it->technique } };
+    // A direct path counts only once the peer has answered on it; until then it is being probed.
+    const QString path = !it->direct ? QStringLiteral("relay")
+        : it->confirmed              ? QStringLiteral("direct")
+                                     : QStringLiteral("probing");
+    QJsonObject out { { QStringLiteral("path"), path }, { QStringLiteral("technique"), it->technique } };
     for (const PeerStats& peer : m_dataPlane->stats().peers) {
         if (peer.localIndex != it->localIndex)
             continue;

@@ -89,6 +89,7 @@ private:
         quint32 virtualIp = 0;
         bool added = false;
         bool direct = false;
+        bool confirmed = false; // the peer answered on the current direct path
         QString technique; // "public" (direct) or "relay"
         PeerPaths paths;
         qint64 pathSinceMs = 0;

@@ -455,7 +455,10 @@ void PacketLoop::sendSmall(
 
 void PacketLoop::sendProbe(Peer& peer, Clock::time_point now)
 {
-    peer.nextProbe = now + ProbeInterval;
+    // Until the first answer on this path (the peer may not have installed its session yet), probe
+    // every second; then every ProbeInterval.
+    const bool answered = peer.counters->rttUs.load(std::memory_order_relaxed) >= 0;
+    peer.nextProbe = now + (answered ? Clock::duration(ProbeInterval) : Clock::duration(std::chrono::seconds(1)));
     if (peer.session->destination().sin_port == 0)
         return; // no path yet: nothing to measure
     std::uint8_t payload[ProbeBytes];
