@@ -2,6 +2,7 @@
 // `pvc-admin serve`, pvc-helper and pvcd processes in network namespaces, and ordinary programs
 // (ping, socat, getent, tcpdump) using the overlay. Needs root; skipped otherwise.
 #include "labgrid.h"
+#include "pcapsummary.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -19,8 +20,10 @@
 #include <csignal>
 #include <memory>
 
+using pvc::test::Capture;
 using pvc::test::LabGrid;
 using pvc::test::LabNetwork;
+using pvc::test::readPcap;
 using pvc::test::RunResult;
 
 namespace {
@@ -68,49 +71,6 @@ QByteArray randomBytes(qsizetype size)
     QByteArray bytes(size, Qt::Uninitialized);
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32*>(bytes.data()), size / 4);
     return bytes;
-}
-
-// Records of a classic pcap file (tcpdump -w): how many, and how many are relay datagrams, i.e. UDP
-// payloads that start with the broker's relay framing (0xF0 to the broker, 0xF1 from it; docs/tunnel.md,
-// section 5). Link type Ethernet.
-struct Capture {
-    bool valid = false;
-    int packets = 0;
-    int relayed = 0;
-};
-
-Capture readPcap(const QByteArray& file)
-{
-    Capture capture;
-    if (file.size() < 24)
-        return capture;
-    const quint32 magic = qFromLittleEndian<quint32>(file.constData());
-    const bool little = magic == 0xa1b2c3d4u || magic == 0xa1b23c4du;
-    if (!little && qFromBigEndian<quint32>(file.constData()) != 0xa1b2c3d4u
-        && qFromBigEndian<quint32>(file.constData()) != 0xa1b23c4du)
-        return capture;
-    const auto u32 = [&](qsizetype at) {
-        return little ? qFromLittleEndian<quint32>(file.constData() + at)
-                      : qFromBigEndian<quint32>(file.constData() + at);
-    };
-    qsizetype at = 24;
-    while (at + 16 <= file.size()) {
-        const quint32 length = u32(at + 8);
-        const qsizetype data = at + 16;
-        if (data + length > file.size())
-            break;
-        ++capture.packets;
-        // Ethernet (14) + IPv4 header (IHL) + UDP (8), then the first payload byte.
-        if (length > 14 + 20 + 8) {
-            const int ihl = (quint8(file[data + 14]) & 0x0f) * 4;
-            const qsizetype payload = data + 14 + ihl + 8;
-            if (payload < data + length && (quint8(file[payload]) == 0xF0 || quint8(file[payload]) == 0xF1))
-                ++capture.relayed;
-        }
-        at = data + length;
-    }
-    capture.valid = at == file.size();
-    return capture;
 }
 
 } // namespace
