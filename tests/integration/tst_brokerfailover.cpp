@@ -22,7 +22,7 @@ void TstBrokerFailover::membersSurviveABrokerAndItsRestart()
         return grid.peer(alice, bob).value(QLatin1String("status")).toString() == QLatin1String("authenticated")
             && grid.peer(bob, alice).value(QLatin1String("status")).toString() == QLatin1String("authenticated");
     };
-    QVERIFY(TestGrid::waitFor(authenticated, 15000));
+    QVERIFY(TestGrid::waitFor(authenticated, 30000));
 
     // Kill the broker that relays the authenticated session.
     const QString via = grid.peer(alice, bob).value(QLatin1String("via")).toString();
@@ -37,7 +37,7 @@ void TstBrokerFailover::membersSurviveABrokerAndItsRestart()
             return authenticated()
                 && grid.peer(alice, bob).value(QLatin1String("via")).toString() == grid.brokerAddresses().at(other);
         },
-        10000));
+        20000));
     qInfo("re-authenticated through the other broker %lld ms after the kill", timer.elapsed());
     QCOMPARE(grid.status(alice).value(QLatin1String("state")).toString(), QStringLiteral("member"));
     QCOMPARE(grid.status(bob).value(QLatin1String("state")).toString(), QStringLiteral("member"));
@@ -52,20 +52,20 @@ void TstBrokerFailover::membersSurviveABrokerAndItsRestart()
             const QJsonArray brokers = grid.status(alice).value(QLatin1String("brokers")).toArray();
             return brokers.at(used).toObject().value(QLatin1String("role")).toString() == QLatin1String("member");
         },
-        20000));
+        45000));
     grid.stopBroker(other, true);
     grid.stopHost(alice);
     grid.startHost(alice);
     QVERIFY(TestGrid::waitFor(
         [&] { return grid.peer(alice, bob).value(QLatin1String("status")).toString() == QLatin1String("offline"); },
-        10000));
+        20000));
     const QJsonObject remembered = grid.peer(alice, bob);
     QVERIFY(remembered.value(QLatin1String("virtual_ip")).toString().startsWith(QLatin1String("240.9.")));
     QVERIFY(!remembered.value(QLatin1String("last_seen")).toString().isEmpty());
 
     // bob comes back and the pair authenticates through the restarted broker.
     grid.startHost(bob);
-    QVERIFY(TestGrid::waitFor(authenticated, 15000));
+    QVERIFY(TestGrid::waitFor(authenticated, 30000));
     QCOMPARE(grid.peer(alice, bob).value(QLatin1String("via")).toString(), grid.brokerAddresses().at(used));
 }
 

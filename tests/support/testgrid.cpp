@@ -34,6 +34,18 @@ TestGrid::TestGrid()
 
 TestGrid::~TestGrid()
 {
+    // A failed test shows the end of every process's log, so that a CI failure can be read.
+    if (QTest::currentTestFailed()) {
+        for (const QFileInfo& file : QDir(dir()).entryInfoList({ QStringLiteral("*.log") }, QDir::Files)) {
+            QFile f(file.absoluteFilePath());
+            if (!f.open(QIODevice::ReadOnly))
+                continue;
+            const QList<QByteArray> lines = f.readAll().split('\n');
+            qWarning().noquote() << "---- last lines of" << file.fileName();
+            for (qsizetype i = qMax<qsizetype>(0, lines.size() - 25); i < lines.size(); ++i)
+                qWarning().noquote() << QString::fromUtf8(lines[i]);
+        }
+    }
     for (auto it = m_processes.rbegin(); it != m_processes.rend(); ++it) {
         QProcess* process = it->second;
         if (process->state() != QProcess::NotRunning) {
