@@ -187,7 +187,9 @@ void printPeers(const QJsonArray& peers)
         const double rtt = p.value(QLatin1String("rtt_ms")).toDouble(-1);
         const QString path = p.value(QLatin1String("path")).toString();
         const QString technique = p.value(QLatin1String("technique")).toString();
+        const QString relay = p.value(QLatin1String("relay")).toString(); // udp or tcp, when relayed
         const QString pathText = path == QLatin1String("none") || path.isEmpty() ? QStringLiteral("-")
+            : path == QLatin1String("relay") && !relay.isEmpty()                 ? path + QLatin1Char('/') + relay
             : technique.isEmpty()                                                ? path
                                                                                  : path + QLatin1Char('/') + technique;
         const QString detail = p.contains(QLatin1String("error")) ? p.value(QLatin1String("error")).toString()

@@ -37,6 +37,11 @@ void BrokerConnection::send(const QJsonObject& message)
         m_channel->send(message);
 }
 
+qint64 BrokerConnection::pendingBytes() const
+{
+    return m_socket ? m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite() : 0;
+}
+
 void BrokerConnection::restart(const QString& reason)
 {
     qCInfo(lcConnectivity) << "dropping session to broker" << m_address.toString() << "-" << reason;

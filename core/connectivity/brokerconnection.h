@@ -31,6 +31,8 @@ public:
 
     HostPort address() const { return m_address; }
     bool isConnected() const { return m_connected; }
+    // Bytes queued on the connection and not yet written to the network (backpressure for the TCP relay).
+    qint64 pendingBytes() const;
     // SHA-256 of the broker's TLS certificate, bound into signed hellos so they cannot be replayed elsewhere.
     QByteArray tlsFingerprint() const { return m_tlsFingerprint; }
 

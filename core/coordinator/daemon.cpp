@@ -18,6 +18,7 @@
 #include <QJsonArray>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSet>
 #include <QSysInfo>
 #include <QTimer>
 
@@ -67,16 +68,13 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     connect(m_peers, &PeerDirectory::peerAuthenticated, this,
         [this](const QString& name, PeerSession* session, quint32 virtualIp, const QStringList& groups) {
             m_tunnels->setPeerIdentity(virtualIp, name, groups);
-            QStringList candidates;
-            for (const BrokerStatus& status : std::as_const(m_brokerStatus))
-                if (!status.observedUdp.isEmpty() && !candidates.contains(status.observedUdp))
-                    candidates << status.observedUdp;
-            m_tunnels->offer(session, name, candidates + m_tunnels->localCandidates());
+            updateLocalInfo();
+            m_tunnels->offer(session, name);
         });
     connect(m_peers, &PeerDirectory::peerRecordReceived, this,
         [this](const QString& name, PeerSession* session, const QJsonObject& record) {
             if (ipc::messageType(record) != QLatin1String("tunnel"))
-                return;
+                return m_tunnels->handleRecord(name, record);
             const auto address = m_peers->addressOf(name);
             if (address)
                 m_tunnels->accept(session, name, *address, record, m_peers->pathsFor(name));
@@ -247,8 +245,39 @@ void Daemon::handleChallenge(BrokerConnection* broker, const QJsonObject& messag
     broker->send(hello);
 }
 
+// What peers learn of our reachability (TunnelManager::LocalInfo): our addresses, what the brokers
+// observed, and the NAT's mapping behaviour judged from two brokers' observations of one socket.
+void Daemon::updateLocalInfo()
+{
+    TunnelManager::LocalInfo info;
+    QSet<QString> hosts;
+    for (const QString& candidate : m_tunnels->localCandidates()) {
+        info.candidates.append({ candidate, QStringLiteral("host") });
+        hosts.insert(candidate);
+    }
+    QStringList observed;
+    for (const BrokerStatus& status : std::as_const(m_brokerStatus))
+        if (!status.observedUdp.isEmpty())
+            observed << status.observedUdp;
+    for (const QString& endpoint : std::as_const(observed))
+        if (!hosts.contains(endpoint) && !info.candidates.contains({ endpoint, QStringLiteral("srflx") }))
+            info.candidates.append({ endpoint, QStringLiteral("srflx") });
+    info.udp = !observed.isEmpty();
+    observed.removeDuplicates();
+    if (observed.isEmpty())
+        info.nat = QStringLiteral("unknown");
+    else if (observed.size() > 1)
+        info.nat = QStringLiteral("symmetric"); // one socket, a different mapping per destination
+    else if (hosts.contains(observed.first()))
+        info.nat = QStringLiteral("none");
+    else
+        info.nat = m_brokerStatus.size() > 1 ? QStringLiteral("endpoint-independent") : QStringLiteral("unknown");
+    m_tunnels->setLocalInfo(info);
+}
+
 void Daemon::refreshTunnelPaths()
 {
+    updateLocalInfo();
     for (const QString& name : m_tunnels->tunnelNames())
         m_tunnels->updatePaths(name, m_peers->pathsFor(name));
 }

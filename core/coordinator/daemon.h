@@ -63,6 +63,7 @@ private:
     void startTunnel();
     // Relay tags change with presence and broker sessions: tunnels learn the new relay at once.
     void refreshTunnelPaths();
+    void updateLocalInfo();
     QJsonArray peersJson() const;
 
     void join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);

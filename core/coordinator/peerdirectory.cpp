@@ -7,6 +7,7 @@
 #include "security/peersession.h"
 
 #include <QHostAddress>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QTimer>
 
@@ -166,6 +167,8 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
         return {};
     };
     auto* session = new PeerSession(peer.name, std::move(tls).value(), send, check, this);
+    session->setBacklogProbe(
+        [broker = QPointer<BrokerConnection>(broker)] { return broker ? broker->pendingBytes() : 0; });
     session->setTlsClient(client);
     peer.session = session;
     peer.streamId = streamId;

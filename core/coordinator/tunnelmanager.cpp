@@ -4,6 +4,7 @@
 #include "connectivity/brokerprotocol.h"
 #include "connectivity/helperclient.h"
 #include "coordinator/projectbundle.h"
+#include "coordinator/tunnelpathsutil.h"
 #include "ipc/frame.h"
 #include "security/peersession.h"
 #include "tunnel/dataplane.h"
@@ -24,12 +25,20 @@
 namespace pvc::core {
 
 namespace {
-constexpr int PathTimerMs = 500;
-constexpr qint64 DirectTrialMs = 2500; // a direct candidate that answers nothing in this time is given up
-constexpr qint64 DirectSilenceMs = 25000; // keepalives go every 10 s: this much silence means the path died
+constexpr int PathTimerMs = 250;
 constexpr int SocketBufferBytes = 4 * 1024 * 1024;
+constexpr int MaxCandidates = 12;
+constexpr qsizetype MaxStreamDatagramBytes = 2048; // a sealed datagram carried by the TCP relay
+constexpr qint64 MaxStreamBacklogBytes = 512 * 1024;
 
-sockaddr_in toSockaddr(const QHostAddress& address, quint16 port)
+bool setNonBlocking(int fd)
+{
+    const int flags = fcntl(fd, F_GETFL);
+    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+} // namespace
+
+sockaddr_in tunnelpaths::toSockaddr(const QHostAddress& address, quint16 port)
 {
     sockaddr_in out {};
     out.sin_family = AF_INET;
@@ -38,23 +47,18 @@ sockaddr_in toSockaddr(const QHostAddress& address, quint16 port)
     return out;
 }
 
-QString endpointText(const sockaddr_in& address)
+QString tunnelpaths::endpointText(const sockaddr_in& address)
 {
     return QHostAddress(ntohl(address.sin_addr.s_addr)).toString() + QLatin1Char(':')
         + QString::number(ntohs(address.sin_port));
 }
 
-bool setNonBlocking(int fd)
-{
-    const int flags = fcntl(fd, F_GETFL);
-    return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-qint64 nowMs()
+qint64 tunnelpaths::nowMs()
 {
     return QDateTime::currentMSecsSinceEpoch();
 }
-} // namespace
+
+using namespace tunnelpaths;
 
 TunnelManager::TunnelManager(const Options& options, QObject* parent)
     : QObject(parent)
@@ -138,6 +142,10 @@ bool TunnelManager::start(const Identity& identity, QString* error)
             this, [this, datagram, sender, port] { handleForeignDatagram(datagram, sender, port); },
             Qt::QueuedConnection);
     };
+    config.onStreamDatagram = [this](quint32 localIndex, const QByteArray& datagram) {
+        QMetaObject::invokeMethod(
+            this, [this, localIndex, datagram] { handleStreamDatagram(localIndex, datagram); }, Qt::QueuedConnection);
+    };
     m_dataPlane = std::make_unique<DataPlane>(config);
     Error startError;
     if (!m_dataPlane->start(&startError)) {
@@ -165,6 +173,8 @@ bool TunnelManager::start(const Identity& identity, QString* error)
 void TunnelManager::stop()
 {
     m_pathTimer->stop();
+    m_birthday.reset(); // its sockets belong to the data plane, which closes them
+    m_birthdayQueue.clear();
     m_dataPlane.reset();
     m_tunnels.clear();
     delete m_dnsNotifier;
@@ -220,7 +230,37 @@ void TunnelManager::sendRaw(const QByteArray& bytes, const QHostAddress& to, qui
         m_dataPlane->sendRaw(bytes, toSockaddr(to, port));
 }
 
-void TunnelManager::offer(PeerSession* session, const QString& name, const QStringList& candidates)
+void TunnelManager::setLocalInfo(const LocalInfo& info)
+{
+    if (info == m_local)
+        return;
+    m_local = info;
+    for (Tunnel& tunnel : m_tunnels)
+        if (tunnel.added)
+            sendInfo(tunnel);
+}
+
+namespace {
+QJsonObject infoRecord(const char* type, const TunnelManager::LocalInfo& info)
+{
+    QJsonObject record = ipc::makeMessage(type);
+    QJsonArray candidates;
+    for (const auto& [endpoint, kind] : info.candidates)
+        candidates.append(QJsonObject { { QStringLiteral("endpoint"), endpoint }, { QStringLiteral("kind"), kind } });
+    record.insert(QStringLiteral("candidates"), candidates);
+    record.insert(QStringLiteral("nat"), info.nat);
+    record.insert(QStringLiteral("udp"), info.udp);
+    return record;
+}
+} // namespace
+
+void TunnelManager::sendInfo(Tunnel& tunnel)
+{
+    if (tunnel.session)
+        tunnel.session->sendRecord(infoRecord("tunnel-info", m_local));
+}
+
+void TunnelManager::offer(PeerSession* session, const QString& name)
 {
     if (!m_dataPlane)
         return;
@@ -229,12 +269,53 @@ void TunnelManager::offer(PeerSession* session, const QString& name, const QStri
     do
         tunnel.localIndex = QRandomGenerator::global()->generate();
     while (tunnel.localIndex == 0 || tunnel.localIndex == 0x2112A442);
+    tunnel.session = session;
     m_tunnels.insert(name, tunnel);
-    QJsonObject record = ipc::makeMessage("tunnel");
+    QJsonObject record = infoRecord("tunnel", m_local);
     record.insert(QStringLiteral("index"), qint64(tunnel.localIndex));
-    record.insert(QStringLiteral("candidates"), QJsonArray::fromStringList(candidates));
     session->sendRecord(record);
 }
+
+void TunnelManager::addCandidate(Tunnel& tunnel, const QHostAddress& address, quint16 port, const QString& kind)
+{
+    if (address.isNull() || address.protocol() != QAbstractSocket::IPv4Protocol || port == 0)
+        return;
+    const QString key = endpointText(toSockaddr(address, port));
+    const auto known = tunnel.candidateKinds.find(key);
+    if (known != tunnel.candidateKinds.end()) {
+        // One endpoint may be several things: a mapping the router was asked for says the most.
+        if (kind == QLatin1String("upnp") || (kind == QLatin1String("host") && *known == QLatin1String("srflx")))
+            *known = kind;
+        return;
+    }
+    if (tunnel.paths.candidates.size() >= MaxCandidates)
+        return;
+    tunnel.paths.candidates.append({ address, port });
+    tunnel.candidateKinds.insert(key, kind);
+}
+
+namespace {
+void readInfo(
+    const QJsonObject& record, QList<std::tuple<QHostAddress, quint16, QString>>* candidates, QString* nat, bool* udp)
+{
+    for (const QJsonValue& value : record.value(QLatin1String("candidates")).toArray()) {
+        const QJsonObject candidate = value.toObject();
+        const auto endpoint = HostPort::parse(candidate.value(QLatin1String("endpoint")).toString());
+        const QString kind = candidate.value(QLatin1String("kind")).toString();
+        if (!endpoint
+            || !(kind == QLatin1String("host") || kind == QLatin1String("srflx") || kind == QLatin1String("upnp")))
+            continue;
+        candidates->append({ QHostAddress(endpoint->host), endpoint->port, kind });
+        if (candidates->size() >= MaxCandidates)
+            break;
+    }
+    const QString announced = record.value(QLatin1String("nat")).toString();
+    static const QStringList known { QStringLiteral("none"), QStringLiteral("endpoint-independent"),
+        QStringLiteral("symmetric"), QStringLiteral("unknown") };
+    *nat = known.contains(announced) ? announced : QStringLiteral("unknown");
+    *udp = record.value(QLatin1String("udp")).toBool(true);
+}
+} // namespace
 
 void TunnelManager::accept(
     PeerSession* session, const QString& name, quint32 virtualIp, const QJsonObject& offer, const PeerPaths& paths)
@@ -245,15 +326,16 @@ void TunnelManager::accept(
     Tunnel& tunnel = *it;
     tunnel.remoteIndex = quint32(offer.value(QLatin1String("index")).toInteger());
     tunnel.virtualIp = virtualIp;
-    tunnel.paths = paths;
-    // The peer's own view of its addresses comes after what the brokers observed.
-    for (const QJsonValue& value : offer.value(QLatin1String("candidates")).toArray()) {
-        const auto candidate = HostPort::parse(value.toString());
-        const QHostAddress address(candidate ? candidate->host : QString());
-        if (!address.isNull() && tunnel.paths.candidates.size() < 8
-            && !tunnel.paths.candidates.contains({ address, candidate->port }))
-            tunnel.paths.candidates.append({ address, candidate->port });
-    }
+    tunnel.paths.relayBroker = paths.relayBroker;
+    tunnel.paths.relayPort = paths.relayPort;
+    tunnel.paths.relayTag = paths.relayTag;
+    // What the brokers observed first, then the peer's own view of its addresses.
+    QList<std::tuple<QHostAddress, quint16, QString>> offered;
+    readInfo(offer, &offered, &tunnel.peerNat, &tunnel.peerUdp);
+    for (const auto& [address, port] : paths.candidates)
+        addCandidate(tunnel, address, port, QStringLiteral("srflx"));
+    for (const auto& [address, port, kind] : offered)
+        addCandidate(tunnel, address, port, kind);
 
     PeerConfig config;
     config.name = name;
@@ -265,20 +347,8 @@ void TunnelManager::accept(
         const auto secret = session->exportKeyingMaterial(label, context, length);
         return secret ? *secret : QByteArray();
     };
-    if (tunnel.paths.relayTag) {
-        config.relay.broker = toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort);
-        config.relay.prefix = QByteArray(brokerprotocol::RelayHeaderBytes, '\0');
-        config.relay.prefix[0] = char(brokerprotocol::RelayToBroker);
-        qToBigEndian<quint32>(tunnel.paths.relayTag, config.relay.prefix.data() + 4);
-    }
-    if (!tunnel.paths.candidates.isEmpty()) {
-        config.endpoint = toSockaddr(tunnel.paths.candidates.first().first, tunnel.paths.candidates.first().second);
-        tunnel.direct = true;
-        tunnel.technique = QStringLiteral("public");
-    } else {
-        config.viaRelay = tunnel.paths.relayTag != 0;
-        tunnel.technique = QStringLiteral("relay");
-    }
+    if (tunnel.paths.relayTag)
+        config.relay = relayTarget(tunnel.paths);
     Error error;
     if (!m_dataPlane->addPeer(config, &error)) {
         qCWarning(lcDaemon) << "no tunnel to" << name << ":" << error.code << error.detail;
@@ -286,9 +356,56 @@ void TunnelManager::accept(
         return;
     }
     tunnel.added = true;
-    tunnel.pathSinceMs = nowMs();
-    qCInfo(lcDaemon) << "tunnel to" << name << "index" << tunnel.localIndex << "->" << tunnel.remoteIndex << "trying"
-                     << (tunnel.direct ? endpointText(config.endpoint) : QStringLiteral("the relay"));
+    tunnel.startedMs = nowMs();
+    // The first packets go through a relay at once; punching runs meanwhile (choosePaths).
+    if (!udpWorks() || !tunnel.peerUdp || !useRelay(name, tunnel, QStringLiteral("while punching")))
+        useStream(name, tunnel,
+            udpWorks() && tunnel.peerUdp ? QStringLiteral("no UDP relay yet") : QStringLiteral("UDP is blocked"));
+    punch(tunnel, tunnel.startedMs);
+    qCInfo(lcDaemon) << "tunnel to" << name << "index" << tunnel.localIndex << "->" << tunnel.remoteIndex << "peer NAT"
+                     << tunnel.peerNat << "candidates" << tunnel.candidateKinds;
+}
+
+void TunnelManager::handleRecord(const QString& name, const QJsonObject& record)
+{
+    auto it = m_tunnels.find(name);
+    if (it == m_tunnels.end() || !it->added)
+        return;
+    Tunnel& tunnel = *it;
+    const QString type = ipc::messageType(record);
+    if (type == QLatin1String("tunnel-packet")) {
+        const QByteArray datagram = QByteArray::fromBase64(record.value(QLatin1String("d")).toString().toLatin1());
+        if (!datagram.isEmpty() && datagram.size() <= MaxStreamDatagramBytes)
+            m_dataPlane->injectDatagram(datagram, tunnel.localIndex);
+    } else if (type == QLatin1String("tunnel-info")) {
+        QList<std::tuple<QHostAddress, quint16, QString>> offered;
+        readInfo(record, &offered, &tunnel.peerNat, &tunnel.peerUdp);
+        for (const auto& [address, port, kind] : offered)
+            addCandidate(tunnel, address, port, kind);
+        // New ways to reach the peer: punch again soon.
+        tunnel.punchRounds = 0;
+        tunnel.nextPunchMs = 0;
+    } else if (type == QLatin1String("tunnel-path")) {
+        static const QStringList techniques { QStringLiteral("public"), QStringLiteral("upnp"),
+            QStringLiteral("udp-punch") };
+        const QString technique = record.value(QLatin1String("technique")).toString();
+        tunnel.peerTechnique = techniques.contains(technique) ? technique : QString();
+    }
+}
+
+void TunnelManager::handleStreamDatagram(quint32 localIndex, const QByteArray& datagram)
+{
+    for (Tunnel& tunnel : m_tunnels) {
+        if (tunnel.localIndex != localIndex || !tunnel.session)
+            continue;
+        // Like a full router queue: the inner TCP sees the loss and slows down.
+        if (tunnel.session->transportBacklog() > MaxStreamBacklogBytes)
+            return;
+        QJsonObject record = ipc::makeMessage("tunnel-packet");
+        record.insert(QStringLiteral("d"), QString::fromLatin1(datagram.toBase64()));
+        tunnel.session->sendRecord(record);
+        return;
+    }
 }
 
 void TunnelManager::updatePaths(const QString& name, const PeerPaths& paths)
@@ -296,21 +413,17 @@ void TunnelManager::updatePaths(const QString& name, const PeerPaths& paths)
     auto it = m_tunnels.find(name);
     if (it == m_tunnels.end() || !it->added)
         return;
+    for (const auto& [address, port] : paths.candidates)
+        addCandidate(*it, address, port, QStringLiteral("srflx"));
     if (paths.relayTag != it->paths.relayTag || paths.relayBroker != it->paths.relayBroker) {
         it->paths.relayBroker = paths.relayBroker;
         it->paths.relayPort = paths.relayPort;
         it->paths.relayTag = paths.relayTag;
-        RelayTarget relay;
-        if (paths.relayTag) {
-            relay.broker = toSockaddr(paths.relayBroker, paths.relayPort);
-            relay.prefix = QByteArray(brokerprotocol::RelayHeaderBytes, '\0');
-            relay.prefix[0] = char(brokerprotocol::RelayToBroker);
-            qToBigEndian<quint32>(paths.relayTag, relay.prefix.data() + 4);
-        }
-        m_dataPlane->setRelay(it->localIndex, relay);
-        // A tunnel that had no way to send at all takes the relay as soon as one is known.
-        if (!it->direct && paths.relayTag)
-            useRelay(*it);
+        m_dataPlane->setRelay(it->localIndex, paths.relayTag ? relayTarget(it->paths) : RelayTarget {});
+        if (it->path == Path::Relay && !paths.relayTag)
+            useStream(name, *it, QStringLiteral("the relaying broker is gone"));
+        else if (it->path == Path::Stream && paths.relayTag && udpWorks() && it->peerUdp && !it->udpRelayFailed)
+            useRelay(name, *it, QStringLiteral("a UDP relay is available"));
     }
 }
 
@@ -319,90 +432,12 @@ void TunnelManager::removePeer(const QString& name)
     const auto it = m_tunnels.find(name);
     if (it == m_tunnels.end())
         return;
+    if (m_birthday && m_birthday->peer == name)
+        endBirthday(-1);
+    m_birthdayQueue.removeAll(name);
     if (it->added && m_dataPlane)
         m_dataPlane->removePeer(it->localIndex);
     m_tunnels.erase(it);
-}
-
-bool TunnelManager::useRelay(Tunnel& tunnel)
-{
-    if (!tunnel.paths.relayTag)
-        return false;
-    // The direct address is kept for later; traffic goes to the relay target.
-    const sockaddr_in direct = tunnel.paths.candidates.isEmpty()
-        ? toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort)
-        : toSockaddr(tunnel.paths.candidates.first().first, tunnel.paths.candidates.first().second);
-    m_dataPlane->setEndpoint(tunnel.localIndex, direct, true);
-    tunnel.direct = false;
-    tunnel.confirmed = false;
-    tunnel.technique = QStringLiteral("relay");
-    tunnel.pathSinceMs = nowMs();
-    return true;
-}
-
-// Path choice for reachable hosts (issue 3): each direct candidate gets a short trial (the data
-// plane probes a new path at once); if none answers, the broker relays. A relayed tunnel moves to
-// direct as soon as the peer reaches us directly.
-void TunnelManager::choosePaths()
-{
-    if (!m_dataPlane)
-        return;
-    const DataPlaneStats stats = m_dataPlane->stats();
-    const qint64 now = nowMs();
-    for (auto it = m_tunnels.begin(); it != m_tunnels.end(); ++it) {
-        Tunnel& tunnel = *it;
-        if (!tunnel.added)
-            continue;
-        const PeerStats* peer = nullptr;
-        for (const PeerStats& candidate : stats.peers)
-            if (candidate.localIndex == tunnel.localIndex)
-                peer = &candidate;
-        if (!peer)
-            continue;
-        if (peer->expired || peer->sendEpoch >= 60) {
-            // Near the end of the derived epochs: a new handshake gives new keys (and forward secrecy).
-            QMetaObject::invokeMethod(
-                this, [this, name = it.key()] { Q_EMIT tunnelExpired(name); }, Qt::QueuedConnection);
-            continue;
-        }
-        const qint64 onPathMs = now - tunnel.pathSinceMs;
-        // Only datagrams that came directly judge the direct path: relayed ones arrive whether or not
-        // our direct datagrams reach the peer.
-        const qint64 directAgoMs = peer->lastDirectReceivedAgoMs;
-        const bool heardSinceSwitch = directAgoMs >= 0 && directAgoMs < onPathMs;
-        if (tunnel.direct) {
-            if (heardSinceSwitch)
-                tunnel.confirmed = true;
-            if (!heardSinceSwitch && onPathMs > DirectTrialMs) {
-                // Next candidate, or the relay.
-                const QString current = endpointText(peer->endpoint);
-                qsizetype index = -1;
-                for (qsizetype i = 0; i < tunnel.paths.candidates.size(); ++i)
-                    if (endpointText(toSockaddr(tunnel.paths.candidates[i].first, tunnel.paths.candidates[i].second))
-                        == current)
-                        index = i;
-                if (index + 1 < tunnel.paths.candidates.size()) {
-                    const auto& next = tunnel.paths.candidates[index + 1];
-                    m_dataPlane->setEndpoint(tunnel.localIndex, toSockaddr(next.first, next.second), false);
-                    tunnel.pathSinceMs = now;
-                    tunnel.confirmed = false;
-                } else if (useRelay(tunnel)) {
-                    qCInfo(lcDaemon) << "no direct path to" << it.key() << "answered: relaying through the broker";
-                }
-            } else if (heardSinceSwitch && directAgoMs > DirectSilenceMs && useRelay(tunnel)) {
-                qCInfo(lcDaemon) << "direct path to" << it.key() << "went silent: relaying through the broker";
-            }
-        } else if (peer->lastDirectSource.sin_port != 0 && directAgoMs >= 0 && directAgoMs < 2000
-            && onPathMs > DirectTrialMs) {
-            // The peer reached us directly: answer on that path.
-            m_dataPlane->setEndpoint(tunnel.localIndex, peer->lastDirectSource, false);
-            tunnel.direct = true;
-            tunnel.confirmed = false;
-            tunnel.technique = QStringLiteral("public");
-            tunnel.pathSinceMs = now;
-            qCInfo(lcDaemon) << "direct path to" << it.key() << "at" << endpointText(peer->lastDirectSource);
-        }
-    }
 }
 
 void TunnelManager::handleForeignDatagram(const QByteArray& datagram, const QHostAddress& from, quint16 port)
@@ -456,16 +491,23 @@ QJsonObject TunnelManager::peerJson(const QString& name) const
     const auto it = m_tunnels.constFind(name);
     if (!m_dataPlane || it == m_tunnels.cend() || !it->added)
         return {};
-    // A direct path counts only once the peer has answered on it; until then it is being probed.
-    const QString path = !it->direct ? QStringLiteral("relay")
-        : it->confirmed              ? QStringLiteral("direct")
-                                     : QStringLiteral("probing");
-    QJsonObject out { { QStringLiteral("path"), path }, { QStringLiteral("technique"), it->technique } };
+    // A direct path counts once the peer has answered on it since we moved there.
+    const bool direct = it->path == Path::Direct;
+    const QString path = !direct ? QStringLiteral("relay")
+        : it->confirmed          ? QStringLiteral("direct")
+                                 : QStringLiteral("probing");
+    QJsonObject out { { QStringLiteral("path"), path }, { QStringLiteral("technique"), techniqueOf(*it) },
+        { QStringLiteral("peer_nat"), it->peerNat } };
+    if (!direct)
+        out.insert(QStringLiteral("relay"), it->path == Path::Stream ? QStringLiteral("tcp") : QStringLiteral("udp"));
     for (const PeerStats& peer : m_dataPlane->stats().peers) {
         if (peer.localIndex != it->localIndex)
             continue;
-        out.insert(QStringLiteral("endpoint"),
-            endpointText(peer.viaRelay ? toSockaddr(it->paths.relayBroker, it->paths.relayPort) : peer.endpoint));
+        if (it->path == Path::Stream)
+            out.insert(QStringLiteral("endpoint"), QStringLiteral("peer session (TCP through a broker)"));
+        else
+            out.insert(QStringLiteral("endpoint"),
+                endpointText(peer.viaRelay ? toSockaddr(it->paths.relayBroker, it->paths.relayPort) : peer.endpoint));
         if (peer.rttUs >= 0)
             out.insert(QStringLiteral("tunnel_rtt_ms"), double(peer.rttUs) / 1000.0);
         out.insert(QStringLiteral("packets_in"), qint64(peer.packetsIn));

@@ -6,8 +6,11 @@
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 #include <QStringList>
 #include <memory>
+#include <netinet/in.h>
+#include <optional>
 
 class QSocketNotifier;
 class QTimer;
@@ -19,11 +22,14 @@ class DnsResponder;
 class HelperClient;
 class PeerSession;
 class PolicyFilter;
+struct PeerStats;
 
 // The host's side of the data plane (DESIGN.md, Data plane): the TUN device and DNS socket from
 // pvc-helper, the tunnel UDP socket, the packet loop, and for each authenticated peer a tunnel
-// whose keys come from the peer TLS session. It also picks each tunnel's path: direct to the
-// peer's UDP endpoint when probes come back, otherwise relayed through a broker.
+// whose keys come from the peer TLS session. It also picks each tunnel's path (tunnelpaths.cpp,
+// docs/connectivity.md): the relay at once (UDP through a broker, or the peer session's TCP relay
+// when UDP is blocked), hole punching in the background, the direct path as soon as one answers,
+// and back to the relay when it dies.
 class TunnelManager : public QObject {
     Q_OBJECT
 public:
@@ -42,7 +48,7 @@ public:
     };
     // How to reach a peer: its direct candidates, and a broker that relays for both of us.
     struct PeerPaths {
-        QList<QPair<QHostAddress, quint16>> candidates;
+        QList<QPair<QHostAddress, quint16>> candidates; // observed by brokers (server reflexive)
         QHostAddress relayBroker;
         quint16 relayPort = 0;
         quint32 relayTag = 0; // the peer's tag at that broker; 0: no relay
@@ -63,10 +69,22 @@ public:
 
     // Our local addresses and ports that peers may try directly.
     QStringList localCandidates() const;
+    // What peers learn of us in the tunnel offer and later updates: endpoints with their kind
+    // ("host", "srflx" seen by a broker, "upnp" mapped on the router), the NAT's mapping behaviour
+    // ("none", "endpoint-independent", "symmetric" or "unknown"), and whether our UDP works at all.
+    struct LocalInfo {
+        QList<QPair<QString, QString>> candidates; // endpoint "ip:port", kind
+        QString nat = QStringLiteral("unknown");
+        bool udp = false;
+        bool operator==(const LocalInfo&) const = default;
+    };
+    void setLocalInfo(const LocalInfo& info);
     void sendRaw(const QByteArray& bytes, const QHostAddress& to, quint16 port);
 
     // Called when the peer session is authenticated: we offer our index and candidates to the peer.
-    void offer(PeerSession* session, const QString& name, const QStringList& candidates);
+    void offer(PeerSession* session, const QString& name);
+    // Tunnel records other than the offer ("tunnel-info", "tunnel-path", "tunnel-packet").
+    void handleRecord(const QString& name, const QJsonObject& record);
     // The peer's offer arrived: the tunnel starts.
     void accept(
         PeerSession* session, const QString& name, quint32 virtualIp, const QJsonObject& offer, const PeerPaths& paths);
@@ -83,23 +101,57 @@ Q_SIGNALS:
     void tunnelExpired(const QString& name);
 
 private:
+    enum class Path { None, Relay, Stream, Direct };
     struct Tunnel {
         quint32 localIndex = 0;
         quint32 remoteIndex = 0;
         quint32 virtualIp = 0;
         bool added = false;
-        bool direct = false;
+        QPointer<PeerSession> session;
+        Path path = Path::None;
         bool confirmed = false; // the peer answered on the current direct path
-        QString technique; // "public" (direct) or "relay"
+        sockaddr_in directEndpoint {};
+        int directSocket = -1; // an extra socket of a birthday probe, -1: the main one
+        QString technique; // ours for the direct path: public, upnp, udp-punch
+        QString peerTechnique; // the peer's, from its tunnel-path record
         PeerPaths paths;
+        QHash<QString, QString> candidateKinds; // "ip:port" -> host, srflx, upnp
+        QString peerNat = QStringLiteral("unknown");
+        bool peerUdp = true;
+        bool udpRelayFailed = false;
+        qint64 startedMs = 0;
         qint64 pathSinceMs = 0;
-        qint64 lastProbeMs = 0;
+        qint64 nextPunchMs = 0;
+        int punchRounds = 0;
+        qint64 nextSprayMs = 0;
+        int sprayLeft = 0;
+        qint64 nextBirthdayMs = 0;
+    };
+    // Birthday probing from behind our symmetric NAT: many sockets, one peer at a time.
+    struct Birthday {
+        QString peer;
+        std::vector<int> sockets;
+        sockaddr_in target {};
+        qint64 untilMs = 0;
+        qint64 nextRoundMs = 0;
     };
 
     void handleForeignDatagram(const QByteArray& datagram, const QHostAddress& from, quint16 port);
     void handleDnsReadable();
+    void handleStreamDatagram(quint32 localIndex, const QByteArray& datagram);
+    void sendInfo(Tunnel& tunnel);
+    void addCandidate(Tunnel& tunnel, const QHostAddress& address, quint16 port, const QString& kind);
+    // tunnelpaths.cpp
     void choosePaths();
-    bool useRelay(Tunnel& tunnel);
+    void choosePath(const QString& name, Tunnel& tunnel, const PeerStats& peer, qint64 now);
+    void punch(Tunnel& tunnel, qint64 now);
+    void useDirect(const QString& name, Tunnel& tunnel, const sockaddr_in& endpoint, int socket);
+    bool useRelay(const QString& name, Tunnel& tunnel, const QString& why);
+    void useStream(const QString& name, Tunnel& tunnel, const QString& why);
+    void runBirthday(qint64 now);
+    void endBirthday(int keepSocket);
+    QString techniqueOf(const Tunnel& tunnel) const;
+    bool udpWorks() const { return m_local.udp; }
 
     Options m_options;
     Identity m_identity;
@@ -117,6 +169,9 @@ private:
     quint16 m_udpPort = 0;
     QHash<QString, Tunnel> m_tunnels;
     QTimer* m_pathTimer;
+    LocalInfo m_local;
+    std::optional<Birthday> m_birthday;
+    QStringList m_birthdayQueue;
 };
 
 } // namespace pvc::core

@@ -46,6 +46,10 @@ public:
     double rttMs() const { return m_rttMs; }
     // Application records other than hello/ping/pong (e.g. the tunnel offer), once authenticated.
     void sendRecord(const QJsonObject& record);
+    // How many bytes the transport has queued and not yet sent (0 if unknown): the tunnel's TCP relay
+    // drops datagrams rather than queue without bound.
+    void setBacklogProbe(std::function<qint64()> probe) { m_backlog = std::move(probe); }
+    qint64 transportBacklog() const { return m_backlog ? m_backlog() : 0; }
     Result<QByteArray> exportKeyingMaterial(const QByteArray& label, const QByteArray& context, int length) const
     {
         return m_tls->exportKeyingMaterial(label, context, length);
@@ -71,6 +75,7 @@ private:
     QString m_peerName;
     std::unique_ptr<TlsSession> m_tls;
     SendFunction m_send;
+    std::function<qint64()> m_backlog;
     PeerCheck m_check;
     std::unique_ptr<ipc::FrameReader> m_records;
     QTimer* m_keepalive;

@@ -32,6 +32,8 @@ struct PeerRecord {
     quint32 virtualIp = 0;
     sockaddr_in endpoint {};
     bool viaRelay = false;
+    bool viaStream = false;
+    int socket = -1;
     bool hasRelay = false;
     std::shared_ptr<PeerCounters> counters;
 };
@@ -40,7 +42,8 @@ struct PeerRecord {
 
 struct DataPlane::Private {
     explicit Private(Config config)
-        : loop(config.tunFd, config.udpFd, std::move(config.onForeignDatagram), std::move(config.filter))
+        : loop(config.tunFd, config.udpFd, std::move(config.onForeignDatagram), std::move(config.onStreamDatagram),
+            std::move(config.filter))
     {
     }
 
@@ -106,7 +109,7 @@ bool DataPlane::addPeer(const PeerConfig& peer, Error* error)
         if (d->records.count(peer.localIndex))
             return fail(makeError("tunnel.duplicate_index", QString::number(peer.localIndex)));
         d->records[peer.localIndex] = { peer.name, peer.remoteIndex, peer.virtualIp, peer.endpoint, peer.viaRelay,
-            peer.relay.broker.sin_port != 0, command.counters };
+            false, -1, peer.relay.broker.sin_port != 0, command.counters };
     }
     d->loop.post(std::move(command));
     return true;
@@ -127,20 +130,52 @@ bool DataPlane::removePeer(quint32 localIndex)
 
 bool DataPlane::setEndpoint(quint32 localIndex, const sockaddr_in& endpoint, bool viaRelay)
 {
+    return setPath(localIndex, endpoint, viaRelay, false);
+}
+
+bool DataPlane::setPath(quint32 localIndex, const sockaddr_in& endpoint, bool viaRelay, bool viaStream, int socket)
+{
     {
         const std::lock_guard lock(d->mutex);
         const auto it = d->records.find(localIndex);
-        if (it == d->records.end() || (viaRelay && !it->second.hasRelay))
+        if (it == d->records.end() || (viaRelay && !viaStream && !it->second.hasRelay))
             return false;
         it->second.endpoint = endpoint;
-        it->second.viaRelay = viaRelay;
+        it->second.viaRelay = viaRelay && !viaStream;
+        it->second.viaStream = viaStream;
+        it->second.socket = viaRelay || viaStream ? -1 : socket;
     }
     PacketLoop::Command command(PacketLoop::Command::Kind::SetEndpoint);
     command.index = localIndex;
     command.address = endpoint;
-    command.viaRelay = viaRelay;
+    command.viaRelay = viaRelay && !viaStream;
+    command.viaStream = viaStream;
+    command.socket = viaRelay || viaStream ? -1 : socket;
     d->loop.post(std::move(command));
     return true;
+}
+
+void DataPlane::probe(quint32 localIndex, const sockaddr_in& to, int socket)
+{
+    PacketLoop::Command command(PacketLoop::Command::Kind::ProbeTo);
+    command.index = localIndex;
+    command.address = to;
+    command.socket = socket;
+    d->loop.post(std::move(command));
+}
+
+void DataPlane::addSocket(int fd)
+{
+    PacketLoop::Command command(PacketLoop::Command::Kind::AddSocket);
+    command.socket = fd;
+    d->loop.post(std::move(command));
+}
+
+void DataPlane::removeSocket(int fd)
+{
+    PacketLoop::Command command(PacketLoop::Command::Kind::RemoveSocket);
+    command.socket = fd;
+    d->loop.post(std::move(command));
 }
 
 bool DataPlane::setRelay(quint32 localIndex, const RelayTarget& relay)
@@ -211,6 +246,9 @@ DataPlaneStats DataPlane::stats() const
         peer.lastDirectSource = unpackAddress(counters.lastDirectSource.load(std::memory_order_relaxed));
         const std::int64_t lastDirect = counters.lastDirectReceivedNs.load(std::memory_order_relaxed);
         peer.lastDirectReceivedAgoMs = lastDirect < 0 ? -1 : (now - lastDirect) / 1'000'000;
+        peer.lastDirectSocket = counters.lastDirectSocket.load(std::memory_order_relaxed);
+        peer.socket = record.socket;
+        peer.viaStream = record.viaStream;
         stats.peers.append(peer);
     }
     stats.drops = d->loop.drops();

@@ -46,6 +46,9 @@ public:
         // Called on the data-plane thread for every datagram that is not a tunnel datagram; it
         // must hand the bytes over to its own thread (e.g. a queued invocation) and return.
         std::function<void(const QByteArray& datagram, const sockaddr_in& from)> onForeignDatagram;
+        // Called on the data-plane thread with each sealed datagram of a peer whose path is a
+        // stream (setPath with viaStream): the owner carries it (e.g. the TCP relay) and returns.
+        std::function<void(quint32 localIndex, const QByteArray& datagram)> onStreamDatagram;
         std::shared_ptr<PacketFilter> filter; // null: allow everything
     };
 
@@ -72,6 +75,16 @@ public:
     // Direct: datagrams go to endpoint. viaRelay: to the peer's RelayTarget (endpoint is kept as the
     // direct address for later). Refused for unknown peers, and for viaRelay without a relay.
     bool setEndpoint(quint32 localIndex, const sockaddr_in& endpoint, bool viaRelay);
+    // The general form. viaStream: datagrams go to Config::onStreamDatagram. socket: an extra socket
+    // (addSocket) the direct path uses, -1 for the main one.
+    bool setPath(quint32 localIndex, const sockaddr_in& endpoint, bool viaRelay, bool viaStream, int socket = -1);
+    // Hole punching: one authenticated probe to `to`, from the main socket or an extra one, without
+    // changing the path. An answer shows up as PeerStats::lastDirectSource/lastDirectSocket.
+    void probe(quint32 localIndex, const sockaddr_in& to, int socket = -1);
+    // Extra UDP sockets (birthday probing from behind a symmetric NAT): the data plane takes the fd,
+    // listens on it, and closes it on removeSocket(), when the last peer using it goes, or at stop.
+    void addSocket(int fd);
+    void removeSocket(int fd);
     bool setRelay(quint32 localIndex, const RelayTarget& relay);
     void setFilter(std::shared_ptr<PacketFilter> filter);
     // Sends bytes as they are from the tunnel socket (STUN, hole punching).

@@ -24,7 +24,7 @@ constexpr std::size_t ProbeBytes = 8;
 constexpr std::size_t Ipv4HeaderBytes = 20;
 constexpr auto HousekeepingInterval = 1s;
 
-enum EpollTag : std::uint32_t { ControlTag, TunTag, UdpTag };
+enum EpollTag : std::uint32_t { ControlTag, TunTag, UdpTag, ExtraSocketTag = 0x80000000u }; // | fd
 
 std::uint32_t readU32(const std::uint8_t* p)
 {
@@ -82,10 +82,12 @@ void wake(int eventFd)
 
 } // namespace
 
-PacketLoop::PacketLoop(int tunFd, int udpFd, ForeignHandler onForeignDatagram, std::shared_ptr<PacketFilter> filter)
+PacketLoop::PacketLoop(int tunFd, int udpFd, ForeignHandler onForeignDatagram, StreamHandler onStreamDatagram,
+    std::shared_ptr<PacketFilter> filter)
     : m_tunFd(tunFd)
     , m_udpFd(udpFd)
     , m_onForeignDatagram(std::move(onForeignDatagram))
+    , m_onStreamDatagram(std::move(onStreamDatagram))
     , m_eventFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC))
     , m_filter(filter ? std::move(filter) : std::make_shared<AllowAllFilter>())
     , m_tunBatch(BigSlotBytes + datapacket::HeaderBytes + datapacket::TagBytes)
@@ -149,6 +151,9 @@ void PacketLoop::stop()
         ::close(m_epollFd);
         m_epollFd = -1;
     }
+    for (const int fd : m_extraSockets)
+        ::close(fd);
+    m_extraSockets.clear();
 }
 
 void PacketLoop::post(Command command)
@@ -165,13 +170,15 @@ void PacketLoop::post(Command command)
 void PacketLoop::run()
 {
     pthread_setname_np(pthread_self(), "pvc-dataplane");
-    epoll_event events[3];
+    constexpr int MaxEvents = 16;
+    epoll_event events[MaxEvents];
     Clock::time_point nextHousekeeping = Clock::now() + HousekeepingInterval;
     applyCommands(Clock::now()); // anything posted before start()
     while (!m_stopping.load(std::memory_order_relaxed)) {
         // Rounded up: a wait truncated to 0 ms would spin until the deadline.
         const auto wait = std::chrono::ceil<std::chrono::milliseconds>(nextHousekeeping - Clock::now());
-        const int ready = ::epoll_wait(m_epollFd, events, 3, int(std::clamp<std::int64_t>(wait.count(), 0, 1000)));
+        const int ready
+            = ::epoll_wait(m_epollFd, events, MaxEvents, int(std::clamp<std::int64_t>(wait.count(), 0, 1000)));
         if (ready < 0 && errno != EINTR) {
             qCWarning(lcDataPlane, "epoll_wait: %s", std::strerror(errno));
             std::this_thread::sleep_for(10ms);
@@ -179,7 +186,13 @@ void PacketLoop::run()
         bool control = false;
         bool tun = false;
         bool udp = false;
+        int extra[MaxEvents];
+        int extraCount = 0;
         for (int i = 0; i < ready; ++i) {
+            if (events[i].data.u32 & ExtraSocketTag) {
+                extra[extraCount++] = int(events[i].data.u32 & ~ExtraSocketTag);
+                continue;
+            }
             control |= events[i].data.u32 == ControlTag;
             udp |= events[i].data.u32 == UdpTag;
             if (events[i].data.u32 == TunTag && (events[i].events & (EPOLLERR | EPOLLHUP))) {
@@ -198,7 +211,12 @@ void PacketLoop::run()
             applyCommands(now);
         }
         if (udp)
-            pumpUdp(now);
+            pumpUdp(m_udpFd, now);
+        for (int i = 0; i < extraCount; ++i) {
+            // Only sockets still ours: a command above may have closed one that was ready.
+            if (std::find(m_extraSockets.begin(), m_extraSockets.end(), extra[i]) != m_extraSockets.end())
+                pumpUdp(extra[i], now);
+        }
         if (tun)
             pumpTun(now);
         if (now >= nextHousekeeping) {
@@ -238,7 +256,12 @@ void PacketLoop::apply(Command& command, Clock::time_point now)
         break;
     case Command::Kind::SetEndpoint:
         if (peer) {
+            m_smallBatch.flush(m_udpFd);
             peer->session->setEndpoint(command.address, command.viaRelay);
+            peer->viaStream = command.viaStream;
+            const bool known
+                = std::find(m_extraSockets.begin(), m_extraSockets.end(), command.socket) != m_extraSockets.end();
+            peer->socket = known ? command.socket : -1;
             peer->counters->rttUs.store(-1, std::memory_order_relaxed);
             sendProbe(*peer, now);
         }
@@ -258,6 +281,30 @@ void PacketLoop::apply(Command& command, Clock::time_point now)
             < 0)
             qCDebug(lcDataPlane, "sendRaw: %s", std::strerror(errno));
         break;
+    case Command::Kind::ProbeTo:
+        if (peer) {
+            const bool known = command.socket < 0
+                || std::find(m_extraSockets.begin(), m_extraSockets.end(), command.socket) != m_extraSockets.end();
+            if (known)
+                sendProbe(*peer, now, &command.address, command.socket);
+        }
+        break;
+    case Command::Kind::AddSocket: {
+        epoll_event event {};
+        event.events = EPOLLIN;
+        event.data.u32 = ExtraSocketTag | std::uint32_t(command.socket);
+        if (command.socket < 0 || m_extraSockets.size() >= std::size_t(MaxExtraSockets)
+            || ::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, command.socket, &event) != 0) {
+            if (command.socket >= 0)
+                ::close(command.socket);
+            break;
+        }
+        m_extraSockets.push_back(command.socket);
+        break;
+    }
+    case Command::Kind::RemoveSocket:
+        closeExtraSocket(command.socket);
+        break;
     case Command::Kind::Inject: {
         const std::size_t size = std::size_t(command.bytes.size());
         if (size > datapacket::MaxDatagramBytes) {
@@ -266,7 +313,7 @@ void PacketLoop::apply(Command& command, Clock::time_point now)
         }
         // A private copy: opening in place must not write into the caller's (shared) bytes.
         std::memcpy(m_injectBuffer.get(), command.bytes.constData(), size);
-        handleDatagram(m_injectBuffer.get(), size, nullptr, command.index, now);
+        handleDatagram(m_injectBuffer.get(), size, nullptr, -1, command.index, now);
         break;
     }
     }
@@ -287,7 +334,47 @@ void PacketLoop::removeSession(quint32 index)
                 m_routes[virtualIp] = &other;
         }
     }
+    const int socket = it->second.socket;
     m_peers.erase(it);
+    if (socket >= 0) {
+        bool shared = false;
+        for (const auto& [otherIndex, other] : m_peers)
+            shared |= other.socket == socket;
+        if (!shared)
+            closeExtraSocket(socket);
+    }
+}
+
+void PacketLoop::closeExtraSocket(int fd)
+{
+    const auto it = std::find(m_extraSockets.begin(), m_extraSockets.end(), fd);
+    if (it == m_extraSockets.end())
+        return;
+    for (auto& [index, peer] : m_peers)
+        if (peer.socket == fd)
+            peer.socket = -1; // back to the main socket; path selection will notice the silence
+    ::epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+    m_extraSockets.erase(it);
+}
+
+void PacketLoop::sendAside(Peer& peer, int fd, std::span<const std::uint8_t> datagram, const sockaddr_in* to)
+{
+    if (!to && peer.viaStream) {
+        if (m_onStreamDatagram)
+            m_onStreamDatagram(peer.session->localIndex(),
+                QByteArray(reinterpret_cast<const char*>(datagram.data()), qsizetype(datagram.size())));
+        bump(peer.counters->packetsOut);
+        bump(peer.counters->bytesOut, datagram.size());
+        return;
+    }
+    const sockaddr_in& target = to ? *to : peer.session->destination();
+    const ssize_t sent = ::sendto(fd < 0 ? m_udpFd : fd, datagram.data(), datagram.size(), MSG_DONTWAIT,
+        reinterpret_cast<const sockaddr*>(&target), sizeof(sockaddr_in));
+    if (sent < 0)
+        return peer.counters->drops.add(DropReason::SendFailed);
+    bump(peer.counters->packetsOut);
+    bump(peer.counters->bytesOut, datagram.size());
 }
 
 void PacketLoop::pumpTun(Clock::time_point now)
@@ -321,7 +408,11 @@ void PacketLoop::handleOutbound(std::uint8_t* datagram, std::size_t packetSize, 
     if (!m_filter->allowOutbound(packet, packetSize, peerRef(*peer.session)))
         return peer.counters->drops.add(DropReason::FilteredOut);
     std::size_t size = 0;
-    if (seal(peer, PacketType::Data, { packet, packetSize }, { datagram, m_tunBatch.slotBytes() }, &size, now))
+    if (!seal(peer, PacketType::Data, { packet, packetSize }, { datagram, m_tunBatch.slotBytes() }, &size, now))
+        return;
+    if (peer.viaStream || peer.socket >= 0)
+        sendAside(peer, peer.socket, { datagram, size }, nullptr);
+    else
         m_tunBatch.queue(peer.session->prefix(), { datagram, size }, peer.session->destination(), peer.counters.get());
 }
 
@@ -343,24 +434,27 @@ bool PacketLoop::seal(Peer& peer, PacketType type, std::span<const std::uint8_t>
     return false;
 }
 
-void PacketLoop::pumpUdp(Clock::time_point now)
+void PacketLoop::pumpUdp(int fd, Clock::time_point now)
 {
-    const int received = m_udpBatch.receive(m_udpFd);
+    const int received = m_udpBatch.receive(fd);
     for (int i = 0; i < received; ++i) {
         if (m_udpBatch.truncated(i) || m_udpBatch.receivedSize(i) > datapacket::MaxDatagramBytes) {
             m_drops.add(DropReason::TooLarge);
             continue;
         }
-        handleDatagram(m_udpBatch.slot(i), m_udpBatch.receivedSize(i), &m_udpBatch.source(i), 0, now);
+        handleDatagram(
+            m_udpBatch.slot(i), m_udpBatch.receivedSize(i), &m_udpBatch.source(i), fd == m_udpFd ? -1 : fd, 0, now);
     }
     m_smallBatch.flush(m_udpFd);
 }
 
 void PacketLoop::handleDatagram(
-    std::uint8_t* data, std::size_t size, const sockaddr_in* from, quint32 hint, Clock::time_point now)
+    std::uint8_t* data, std::size_t size, const sockaddr_in* from, int fd, quint32 hint, Clock::time_point now)
 {
     if (!datapacket::isTunnelDatagram(data, size)) {
-        if (!from) // injected datagrams come from a relay and must be tunnel datagrams
+        // Injected datagrams come from a relay and must be tunnel datagrams; extra sockets serve
+        // hole punching only.
+        if (!from || fd >= 0)
             return m_drops.add(DropReason::BadHeader);
         bump(m_foreignDatagrams);
         if (m_onForeignDatagram)
@@ -390,12 +484,13 @@ void PacketLoop::handleDatagram(
     if (from) {
         peer.counters->lastDirectSource.store(packAddress(*from), std::memory_order_relaxed);
         peer.counters->lastDirectReceivedNs.store(nanoseconds(now), std::memory_order_relaxed);
+        peer.counters->lastDirectSocket.store(fd, std::memory_order_relaxed);
     }
-    handleOpened(peer, packet.header.type, plain, plainSize, from, now);
+    handleOpened(peer, packet.header.type, plain, plainSize, from, fd, now);
 }
 
-void PacketLoop::handleOpened(
-    Peer& peer, PacketType type, std::uint8_t* plain, std::size_t size, const sockaddr_in* from, Clock::time_point now)
+void PacketLoop::handleOpened(Peer& peer, PacketType type, std::uint8_t* plain, std::size_t size,
+    const sockaddr_in* from, int fd, Clock::time_point now)
 {
     switch (type) {
     case PacketType::Data:
@@ -405,7 +500,7 @@ void PacketLoop::handleOpened(
     case PacketType::Probe:
         // Answer where the probe came from, so a probe over a new path proves that path both ways.
         if (size == ProbeBytes)
-            sendSmall(peer, PacketType::ProbeReply, { plain, size }, from, now);
+            sendSmall(peer, PacketType::ProbeReply, { plain, size }, from, now, fd);
         return;
     case PacketType::ProbeReply: {
         if (size != ProbeBytes)
@@ -438,9 +533,16 @@ void PacketLoop::deliver(Peer& peer, const std::uint8_t* packet, std::size_t siz
         peer.counters->drops.add(DropReason::TunWriteFailed);
 }
 
-void PacketLoop::sendSmall(
-    Peer& peer, PacketType type, std::span<const std::uint8_t> payload, const sockaddr_in* to, Clock::time_point now)
+void PacketLoop::sendSmall(Peer& peer, PacketType type, std::span<const std::uint8_t> payload, const sockaddr_in* to,
+    Clock::time_point now, int fd)
 {
+    if (fd >= 0 || (!to && (peer.viaStream || peer.socket >= 0))) {
+        std::uint8_t out[SmallSlotBytes];
+        std::size_t size = 0;
+        if (seal(peer, type, payload, { out, SmallSlotBytes }, &size, now))
+            sendAside(peer, to ? fd : peer.socket, { out, size }, to);
+        return;
+    }
     if (m_smallBatch.queued() == DatagramBatch::Capacity)
         m_smallBatch.flush(m_udpFd);
     std::uint8_t* out = m_smallBatch.slot(m_smallBatch.queued());
@@ -453,19 +555,21 @@ void PacketLoop::sendSmall(
         m_smallBatch.queue(peer.session->prefix(), { out, size }, peer.session->destination(), peer.counters.get());
 }
 
-void PacketLoop::sendProbe(Peer& peer, Clock::time_point now)
+void PacketLoop::sendProbe(Peer& peer, Clock::time_point now, const sockaddr_in* to, int fd)
 {
-    // Until the first answer on this path (the peer may not have installed its session yet), probe
-    // every second; then every ProbeInterval.
-    const bool answered = peer.counters->rttUs.load(std::memory_order_relaxed) >= 0;
-    peer.nextProbe = now + (answered ? Clock::duration(ProbeInterval) : Clock::duration(std::chrono::seconds(1)));
-    if (peer.session->destination().sin_port == 0)
-        return; // no path yet: nothing to measure
+    if (!to) {
+        // Until the first answer on this path (the peer may not have installed its session yet),
+        // probe every second; then every ProbeInterval.
+        const bool answered = peer.counters->rttUs.load(std::memory_order_relaxed) >= 0;
+        peer.nextProbe = now + (answered ? Clock::duration(ProbeInterval) : Clock::duration(std::chrono::seconds(1)));
+        if (peer.session->destination().sin_port == 0)
+            return; // no path yet: nothing to measure
+    }
     std::uint8_t payload[ProbeBytes];
     const auto sentNs = std::uint64_t(nanoseconds(now));
     for (std::size_t i = 0; i < ProbeBytes; ++i)
         payload[i] = std::uint8_t(sentNs >> (56 - 8 * i));
-    sendSmall(peer, PacketType::Probe, payload, nullptr, now);
+    sendSmall(peer, PacketType::Probe, payload, to, now, fd);
 }
 
 void PacketLoop::housekeeping(Clock::time_point now)

@@ -81,6 +81,7 @@ struct PeerCounters {
     // high 32 bits, port in the low 16, both host order; 0 if none. Path selection reads it.
     std::atomic<std::uint64_t> lastDirectSource { 0 };
     std::atomic<std::int64_t> lastDirectReceivedNs { -1 }; // steady clock, datagrams not relayed; -1: never
+    std::atomic<int> lastDirectSocket { -1 }; // the extra socket it came in on; -1: the main one
 };
 
 // A copy of one peer's counters at one moment.
@@ -104,6 +105,9 @@ struct PeerStats {
     // Time since the last authenticated datagram that came directly, not through a relay; -1: never.
     // Path selection judges the direct path by this alone: relayed datagrams prove nothing about it.
     std::int64_t lastDirectReceivedAgoMs = -1;
+    int lastDirectSocket = -1; // an extra socket (DataPlane::addSocket), -1: the main one
+    int socket = -1; // the extra socket the current direct path uses; -1: the main one
+    bool viaStream = false;
 };
 
 struct DataPlaneStats {

@@ -1,0 +1,294 @@
+// Path selection and NAT traversal for TunnelManager (docs/connectivity.md). Every tunnel starts on
+// a relay (UDP through a broker, or the peer session's TCP relay when either side's UDP is blocked)
+// and meanwhile punches: both sides probe all of each other's candidates at once, with
+// authenticated probes, and the first direct datagram the peer's session opens moves the tunnel to
+// that address. Against a symmetric NAT the other side also sprays probes at random ports of the
+// symmetric side's address while the symmetric side probes from many sockets (birthday paradox).
+// A direct path that goes silent falls back to the relay; punching goes on, so it comes back.
+#include "common/logging.h"
+#include "connectivity/brokerprotocol.h"
+#include "coordinator/tunnelmanager.h"
+#include "coordinator/tunnelpathsutil.h"
+#include "ipc/frame.h"
+#include "security/peersession.h"
+#include "tunnel/dataplane.h"
+
+#include <QRandomGenerator>
+#include <QtEndian>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace pvc::core {
+
+using namespace tunnelpaths;
+
+namespace {
+constexpr int FastPunchRounds = 20; // every FastPunchMs: the first 10 s
+constexpr qint64 FastPunchMs = 500;
+constexpr qint64 SlowPunchMs = 5000; // then for as long as the tunnel is relayed
+constexpr qint64 DirectTrialMs = 3000; // a direct path the peer never answered on is given up
+constexpr qint64 DirectDeadMs = 6000; // probes go every 2 s: this much silence means the path died
+constexpr qint64 UdpRelaySilentMs = 6000; // nothing at all through the UDP relay: try the TCP one
+constexpr qint64 BirthdayDelayMs = 2000; // plain punching gets this long first
+constexpr qint64 BirthdayRepeatMs = 60000;
+constexpr int BirthdaySockets = 256;
+constexpr qint64 BirthdayDurationMs = 10000;
+constexpr qint64 BirthdayRoundMs = 1000;
+constexpr int SprayProbes = 2048; // with 256 sockets: about 8 expected hits in 64 512 ports
+constexpr int SprayPerTick = 128; // 512 probes/s at one tick per 250 ms
+
+int rank(const QString& technique)
+{
+    if (technique == QLatin1String("public"))
+        return 3;
+    if (technique == QLatin1String("upnp"))
+        return 2;
+    return technique.isEmpty() ? 0 : 1;
+}
+} // namespace
+
+RelayTarget tunnelpaths::relayTarget(const TunnelManager::PeerPaths& paths)
+{
+    RelayTarget relay;
+    relay.broker = toSockaddr(paths.relayBroker, paths.relayPort);
+    relay.prefix = QByteArray(brokerprotocol::RelayHeaderBytes, '\0');
+    relay.prefix[0] = char(brokerprotocol::RelayToBroker);
+    qToBigEndian<quint32>(paths.relayTag, relay.prefix.data() + 4);
+    return relay;
+}
+
+QString TunnelManager::techniqueOf(const Tunnel& tunnel) const
+{
+    if (tunnel.path != Path::Direct)
+        return QStringLiteral("relay");
+    // Both sides name what let them through; the pair is described by the more open side.
+    return rank(tunnel.peerTechnique) > rank(tunnel.technique) ? tunnel.peerTechnique : tunnel.technique;
+}
+
+void TunnelManager::choosePaths()
+{
+    if (!m_dataPlane)
+        return;
+    const DataPlaneStats stats = m_dataPlane->stats();
+    const qint64 now = nowMs();
+    for (auto it = m_tunnels.begin(); it != m_tunnels.end(); ++it) {
+        if (!it->added)
+            continue;
+        for (const PeerStats& peer : stats.peers)
+            if (peer.localIndex == it->localIndex)
+                choosePath(it.key(), *it, peer, now);
+    }
+    runBirthday(now);
+}
+
+void TunnelManager::choosePath(const QString& name, Tunnel& tunnel, const PeerStats& peer, qint64 now)
+{
+    if (peer.expired || peer.sendEpoch >= 60) {
+        // Near the end of the derived epochs: a new handshake gives new keys (and forward secrecy).
+        QMetaObject::invokeMethod(
+            this, [this, name] { Q_EMIT tunnelExpired(name); }, Qt::QueuedConnection);
+        return;
+    }
+    const qint64 onPathMs = now - tunnel.pathSinceMs;
+    // Only datagrams that came directly judge a direct path: relayed ones arrive either way.
+    const qint64 directAgoMs = peer.lastDirectReceivedAgoMs;
+    if (tunnel.path == Path::Direct) {
+        if (directAgoMs >= 0 && directAgoMs < onPathMs)
+            tunnel.confirmed = true;
+        if (!tunnel.confirmed && onPathMs > DirectTrialMs) {
+            if (!useRelay(name, tunnel, QStringLiteral("the direct path never answered")))
+                useStream(name, tunnel, QStringLiteral("the direct path never answered"));
+        } else if (tunnel.confirmed && directAgoMs > DirectDeadMs) {
+            if (!useRelay(name, tunnel, QStringLiteral("the direct path went silent")))
+                useStream(name, tunnel, QStringLiteral("the direct path went silent"));
+        }
+        return;
+    }
+    // The peer's session opened a datagram that came straight from it: that path works both ways
+    // (we answered it already), so the tunnel moves there.
+    if (peer.lastDirectSource.sin_port != 0 && directAgoMs >= 0 && directAgoMs < 1500) {
+        useDirect(name, tunnel, peer.lastDirectSource, peer.lastDirectSocket);
+        return;
+    }
+    if (tunnel.path == Path::Relay && onPathMs > UdpRelaySilentMs
+        && (peer.lastReceivedAgoMs < 0 || peer.lastReceivedAgoMs > UdpRelaySilentMs)) {
+        tunnel.udpRelayFailed = true;
+        useStream(name, tunnel, QStringLiteral("nothing came through the UDP relay"));
+    }
+    if (!udpWorks() || !tunnel.peerUdp)
+        return;
+    if (now >= tunnel.nextPunchMs)
+        punch(tunnel, now);
+
+    const bool late = now - tunnel.startedMs >= BirthdayDelayMs;
+    const bool weSymmetric = m_local.nat == QLatin1String("symmetric");
+    const bool peerSymmetric = tunnel.peerNat == QLatin1String("symmetric");
+    QHostAddress srflx;
+    quint16 srflxPort = 0;
+    for (const auto& [address, port] : std::as_const(tunnel.paths.candidates))
+        if (srflx.isNull()
+            && tunnel.candidateKinds.value(endpointText(toSockaddr(address, port))) == QLatin1String("srflx")) {
+            srflx = address;
+            srflxPort = port;
+        }
+    if (late && peerSymmetric && !weSymmetric && !srflx.isNull() && now >= tunnel.nextSprayMs) {
+        tunnel.sprayLeft = SprayProbes;
+        tunnel.nextSprayMs = now + BirthdayRepeatMs;
+        qCInfo(lcDaemon) << name << "is behind a symmetric NAT: probing" << SprayProbes << "random ports of"
+                         << srflx.toString();
+    }
+    for (int i = 0; i < SprayPerTick && tunnel.sprayLeft > 0; ++i, --tunnel.sprayLeft)
+        m_dataPlane->probe(
+            tunnel.localIndex, toSockaddr(srflx, quint16(QRandomGenerator::global()->bounded(1024, 65536))));
+    if (late && weSymmetric && !peerSymmetric && srflxPort && now >= tunnel.nextBirthdayMs) {
+        tunnel.nextBirthdayMs = now + BirthdayRepeatMs;
+        if (!m_birthdayQueue.contains(name) && !(m_birthday && m_birthday->peer == name))
+            m_birthdayQueue.append(name);
+    }
+}
+
+void TunnelManager::punch(Tunnel& tunnel, qint64 now)
+{
+    tunnel.nextPunchMs = now + (tunnel.punchRounds < FastPunchRounds ? FastPunchMs : SlowPunchMs);
+    ++tunnel.punchRounds;
+    if (!udpWorks() || !tunnel.peerUdp)
+        return;
+    for (const auto& [address, port] : std::as_const(tunnel.paths.candidates))
+        m_dataPlane->probe(tunnel.localIndex, toSockaddr(address, port));
+}
+
+void TunnelManager::useDirect(const QString& name, Tunnel& tunnel, const sockaddr_in& endpoint, int socket)
+{
+    if (tunnel.directSocket >= 0 && tunnel.directSocket != socket)
+        m_dataPlane->removeSocket(tunnel.directSocket);
+    m_dataPlane->setPath(tunnel.localIndex, endpoint, false, false, socket);
+    tunnel.path = Path::Direct;
+    tunnel.confirmed = false;
+    tunnel.directEndpoint = endpoint;
+    tunnel.directSocket = socket;
+    tunnel.pathSinceMs = nowMs();
+    const QString kind = tunnel.candidateKinds.value(endpointText(endpoint));
+    tunnel.technique = kind == QLatin1String("upnp") ? QStringLiteral("upnp")
+        : kind == QLatin1String("host")              ? QStringLiteral("public")
+                                                     : QStringLiteral("udp-punch");
+    if (tunnel.session) {
+        QJsonObject record = ipc::makeMessage("tunnel-path");
+        record.insert(QStringLiteral("technique"), tunnel.technique);
+        tunnel.session->sendRecord(record);
+    }
+    if (m_birthday && m_birthday->peer == name)
+        endBirthday(socket);
+    qCInfo(lcDaemon) << "direct path to" << name << "at" << endpointText(endpoint) << "(" << tunnel.technique
+                     << (socket >= 0 ? "from a birthday socket)" : ")") << "after"
+                     << (tunnel.pathSinceMs - tunnel.startedMs) << "ms";
+}
+
+bool TunnelManager::useRelay(const QString& name, Tunnel& tunnel, const QString& why)
+{
+    if (!tunnel.paths.relayTag || !udpWorks() || !tunnel.peerUdp || tunnel.udpRelayFailed)
+        return false;
+    const bool wasDirect = tunnel.path == Path::Direct;
+    // The direct address is kept for later; traffic goes to the relay target.
+    const sockaddr_in keep
+        = wasDirect ? tunnel.directEndpoint : toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort);
+    if (!m_dataPlane->setPath(tunnel.localIndex, keep, true, false))
+        return false;
+    if (tunnel.directSocket >= 0)
+        m_dataPlane->removeSocket(tunnel.directSocket);
+    tunnel.directSocket = -1;
+    tunnel.path = Path::Relay;
+    tunnel.confirmed = false;
+    tunnel.pathSinceMs = nowMs();
+    if (wasDirect && tunnel.session) {
+        QJsonObject record = ipc::makeMessage("tunnel-path");
+        record.insert(QStringLiteral("technique"), QString());
+        tunnel.session->sendRecord(record);
+    }
+    qCInfo(lcDaemon) << "tunnel to" << name << "relayed by" << tunnel.paths.relayBroker.toString() << "(UDP):" << why;
+    return true;
+}
+
+void TunnelManager::useStream(const QString& name, Tunnel& tunnel, const QString& why)
+{
+    const bool wasDirect = tunnel.path == Path::Direct;
+    m_dataPlane->setPath(tunnel.localIndex, tunnel.directEndpoint, false, true);
+    if (tunnel.directSocket >= 0)
+        m_dataPlane->removeSocket(tunnel.directSocket);
+    tunnel.directSocket = -1;
+    tunnel.path = Path::Stream;
+    tunnel.confirmed = false;
+    tunnel.pathSinceMs = nowMs();
+    if (wasDirect && tunnel.session) {
+        QJsonObject record = ipc::makeMessage("tunnel-path");
+        record.insert(QStringLiteral("technique"), QString());
+        tunnel.session->sendRecord(record);
+    }
+    qCInfo(lcDaemon) << "tunnel to" << name << "relayed through the peer session (TCP):" << why;
+}
+
+void TunnelManager::runBirthday(qint64 now)
+{
+    if (m_birthday) {
+        const auto it = m_tunnels.find(m_birthday->peer);
+        if (it == m_tunnels.end() || it->path == Path::Direct)
+            return endBirthday(it == m_tunnels.end() ? -1 : it->directSocket);
+        if (now > m_birthday->untilMs) {
+            qCInfo(lcDaemon) << "birthday probing toward" << m_birthday->peer
+                             << "found no way through; staying relayed";
+            return endBirthday(-1);
+        }
+        if (now >= m_birthday->nextRoundMs) {
+            m_birthday->nextRoundMs = now + BirthdayRoundMs;
+            for (const int fd : m_birthday->sockets)
+                m_dataPlane->probe(it->localIndex, m_birthday->target, fd);
+        }
+        return;
+    }
+    while (!m_birthdayQueue.isEmpty()) {
+        const QString name = m_birthdayQueue.takeFirst();
+        const auto it = m_tunnels.find(name);
+        if (it == m_tunnels.end() || it->path == Path::Direct)
+            continue;
+        sockaddr_in target {};
+        for (const auto& [address, port] : std::as_const(it->paths.candidates))
+            if (target.sin_port == 0
+                && it->candidateKinds.value(endpointText(toSockaddr(address, port))) == QLatin1String("srflx"))
+                target = toSockaddr(address, port);
+        if (target.sin_port == 0)
+            continue;
+        Birthday birthday;
+        birthday.peer = name;
+        birthday.target = target;
+        birthday.untilMs = now + BirthdayDurationMs;
+        birthday.nextRoundMs = now;
+        const sockaddr_in any = toSockaddr(QHostAddress::AnyIPv4, 0);
+        for (int i = 0; i < BirthdaySockets; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                break;
+            if (::bind(fd, reinterpret_cast<const sockaddr*>(&any), sizeof(any)) != 0) {
+                ::close(fd);
+                break;
+            }
+            m_dataPlane->addSocket(fd);
+            birthday.sockets.push_back(fd);
+        }
+        qCInfo(lcDaemon) << "behind a symmetric NAT: probing" << name << "at" << endpointText(target) << "from"
+                         << birthday.sockets.size() << "sockets";
+        m_birthday = std::move(birthday);
+        return;
+    }
+}
+
+void TunnelManager::endBirthday(int keepSocket)
+{
+    if (!m_birthday)
+        return;
+    for (const int fd : m_birthday->sockets)
+        if (fd != keepSocket)
+            m_dataPlane->removeSocket(fd);
+    m_birthday.reset();
+}
+
+} // namespace pvc::core
