@@ -7,9 +7,13 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
+#include <QSocketNotifier>
 #include <QStandardPaths>
+#include <csignal>
 #include <cstdio>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 using namespace pvc;
 
@@ -53,6 +57,8 @@ int main(int argc, char* argv[])
                        "authenticates the other members, and serves the control API used by 'pvc' and 'pvc-tray'."));
     parser.addHelpOption();
     parser.addVersionOption();
+    parser.addOption(
+        { QStringLiteral("no-upnp"), QStringLiteral("Do not ask the home router for a port mapping (UPnP IGD).") });
     parser.addOption({ QStringLiteral("project"),
         QStringLiteral("The project bundle (default: %1).").arg(defaultProjectPath()), QStringLiteral("FILE") });
     parser.addOption({ QStringLiteral("state"),
@@ -93,9 +99,30 @@ int main(int argc, char* argv[])
     if (!portOk || port > 65535 || !mtuOk || tunnel.mtu < 1280 || tunnel.mtu > 1420)
         return fail(QStringLiteral("--port wants 0-65535 and --mtu 1280-1420"));
     tunnel.udpPort = quint16(port);
-    core::Daemon daemon(*bundle, stateDir, tunnel, nullptr);
-    QString error;
-    if (!daemon.start(controlPath, &error))
-        return fail(error);
-    return app.exec();
+    tunnel.upnp = !parser.isSet(QStringLiteral("no-upnp"));
+    // SIGTERM and SIGINT end the event loop, so that the daemon cleans up (the UPnP mapping, the
+    // device) on its way out.
+    sigset_t quitSignals;
+    sigemptyset(&quitSignals);
+    sigaddset(&quitSignals, SIGTERM);
+    sigaddset(&quitSignals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &quitSignals, nullptr);
+    const int signalFd = signalfd(-1, &quitSignals, SFD_NONBLOCK | SFD_CLOEXEC);
+    QSocketNotifier quitNotifier(signalFd, QSocketNotifier::Read);
+    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [signalFd] {
+        signalfd_siginfo info {};
+        if (::read(signalFd, &info, sizeof info) == ssize_t(sizeof info))
+            qCInfo(lcDaemon) << "signal" << info.ssi_signo << "- shutting down";
+        QCoreApplication::quit();
+    });
+    int status = 0;
+    {
+        core::Daemon daemon(*bundle, stateDir, tunnel, nullptr);
+        QString error;
+        if (!daemon.start(controlPath, &error))
+            return fail(error);
+        status = app.exec();
+    }
+    ::close(signalFd);
+    return status;
 }

@@ -4,6 +4,7 @@
 #include "connectivity/brokerconnection.h"
 #include "connectivity/brokerprotocol.h"
 #include "connectivity/stun.h"
+#include "connectivity/upnpmapper.h"
 #include "coordinator/peerdirectory.h"
 #include "grid/ownercontrol.h"
 #include "ipc/controlpaths.h"
@@ -41,6 +42,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     , m_hostState(stateDirectory)
     , m_peers(new PeerDirectory(bundle, this))
     , m_tunnels(new TunnelManager(tunnelOptions, this))
+    , m_upnpEnabled(tunnelOptions.upnp)
     , m_stunTimer(new QTimer(this))
     , m_joinTimer(new QTimer(this))
     , m_owner(new OwnerControl(stateDirectory + QStringLiteral("/preferences.ini"), this))
@@ -262,6 +264,12 @@ void Daemon::updateLocalInfo()
     for (const QString& endpoint : std::as_const(observed))
         if (!hosts.contains(endpoint) && !info.candidates.contains({ endpoint, QStringLiteral("srflx") }))
             info.candidates.append({ endpoint, QStringLiteral("srflx") });
+    if (const auto mapping = m_upnp ? m_upnp->mapping() : std::nullopt) {
+        const QString endpoint
+            = mapping->externalAddress.toString() + QLatin1Char(':') + QString::number(mapping->externalPort);
+        info.candidates.removeAll({ endpoint, QStringLiteral("srflx") });
+        info.candidates.prepend({ endpoint, QStringLiteral("upnp") });
+    }
     info.udp = !observed.isEmpty();
     observed.removeDuplicates();
     if (observed.isEmpty())
@@ -297,6 +305,20 @@ void Daemon::startTunnel()
         return;
     }
     m_tunnels->setPolicy(m_policy);
+    if (m_upnpEnabled) {
+        if (!m_upnp) {
+            m_upnp = new UpnpMapper(QStringLiteral("pvc ") + m_name, this);
+            connect(m_upnp, &UpnpMapper::mappingChanged, this, &Daemon::updateLocalInfo);
+        }
+        m_upnp->start(m_tunnels->udpPort());
+    }
+}
+
+void Daemon::stopTunnel()
+{
+    if (m_upnp)
+        m_upnp->stop();
+    m_tunnels->stop();
 }
 
 // STUN (RFC 5389) from the tunnel's own UDP socket, so that brokers observe the very port peers
@@ -468,7 +490,7 @@ void Daemon::handleRevocations(const QJsonObject& signedList)
         m_lastErrorCode = QStringLiteral("member.revoked");
         m_lastErrorDetail = QStringLiteral("the project master revoked this machine's membership");
         m_peers->clearIdentity();
-        m_tunnels->stop();
+        stopTunnel();
         restartBrokers(QStringLiteral("revoked"));
     }
 }
@@ -505,7 +527,7 @@ void Daemon::applyPolicy()
 void Daemon::leave()
 {
     m_peers->clearIdentity();
-    m_tunnels->stop();
+    stopTunnel();
     m_hostState.forgetMembership();
     m_state = State::Disconnected;
     m_certificatePem.clear();

@@ -24,6 +24,7 @@ namespace pvc::core {
 class BrokerConnection;
 class OwnerControl;
 class PeerDirectory;
+class UpnpMapper;
 
 // pvcd's coordinator (the paper's coordinator module): the host's membership life cycle
 // (disconnected -> enrolling -> member, or revoked), its sessions to every broker, and the control API.
@@ -64,6 +65,7 @@ private:
     // Relay tags change with presence and broker sessions: tunnels learn the new relay at once.
     void refreshTunnelPaths();
     void updateLocalInfo();
+    void stopTunnel();
     QJsonArray peersJson() const;
 
     void join(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder);
@@ -98,6 +100,8 @@ private:
     PeerDirectory* m_peers;
     ipc::ControlServer* m_control = nullptr;
     TunnelManager* m_tunnels;
+    UpnpMapper* m_upnp = nullptr; // while the tunnel runs, unless --no-upnp
+    bool m_upnpEnabled = true;
     QTimer* m_stunTimer;
     QList<std::shared_ptr<ipc::ControlResponder>> m_joinWaiters;
     QTimer* m_joinTimer;

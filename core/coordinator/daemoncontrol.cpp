@@ -4,6 +4,7 @@
 #include "connectivity/brokerconnection.h"
 #include "connectivity/brokerprotocol.h"
 #include "connectivity/stun.h"
+#include "connectivity/upnpmapper.h"
 #include "coordinator/daemon.h"
 #include "coordinator/peerdirectory.h"
 #include "grid/ownercontrol.h"
@@ -100,6 +101,8 @@ QJsonObject Daemon::statusJson() const
         policy.insert(QStringLiteral("local"), m_localPolicy->toJson());
     status.insert(QStringLiteral("policy"), policy);
     status.insert(QStringLiteral("tunnel"), m_tunnels->statusJson());
+    status.insert(QStringLiteral("upnp"),
+        m_upnp ? m_upnp->statusJson() : QJsonObject { { QStringLiteral("state"), QStringLiteral("off") } });
     status.insert(QStringLiteral("computing"), m_owner->statusJson());
     if (!m_serial.isEmpty()) {
         status.insert(QStringLiteral("serial"), m_serial);

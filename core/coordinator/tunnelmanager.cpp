@@ -382,9 +382,13 @@ void TunnelManager::handleRecord(const QString& name, const QJsonObject& record)
         readInfo(record, &offered, &tunnel.peerNat, &tunnel.peerUdp);
         for (const auto& [address, port, kind] : offered)
             addCandidate(tunnel, address, port, kind);
+        if (tunnel.path == Path::Direct)
+            nameTechnique(tunnel); // the endpoint in use may have turned out to be a UPnP mapping
         // New ways to reach the peer: punch again soon.
         tunnel.punchRounds = 0;
         tunnel.nextPunchMs = 0;
+    } else if (type == QLatin1String("tunnel-punch")) {
+        tunnel.sprayRequested = record.value(QLatin1String("spray")).toBool();
     } else if (type == QLatin1String("tunnel-path")) {
         static const QStringList techniques { QStringLiteral("public"), QStringLiteral("upnp"),
             QStringLiteral("udp-punch") };

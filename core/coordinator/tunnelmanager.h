@@ -38,6 +38,7 @@ public:
         quint16 udpPort = 0;
         int mtu = 1380;
         QString interfaceName = QStringLiteral("pvc0");
+        bool upnp = true; // ask the home router for a mapping of the UDP port (Daemon)
     };
     struct Identity {
         QString name;
@@ -125,6 +126,7 @@ private:
         int punchRounds = 0;
         qint64 nextSprayMs = 0;
         int sprayLeft = 0;
+        bool sprayRequested = false; // the peer's tunnel-punch record asked for it
         qint64 nextBirthdayMs = 0;
     };
     // Birthday probing from behind our symmetric NAT: many sockets, one peer at a time.
@@ -151,6 +153,8 @@ private:
     void runBirthday(qint64 now);
     void endBirthday(int keepSocket);
     QString techniqueOf(const Tunnel& tunnel) const;
+    sockaddr_in publicEndpoint(const Tunnel& tunnel) const;
+    void nameTechnique(Tunnel& tunnel);
     bool udpWorks() const { return m_local.udp; }
 
     Options m_options;

@@ -37,6 +37,7 @@ constexpr qint64 BirthdayDurationMs = 10000;
 constexpr qint64 BirthdayRoundMs = 1000;
 constexpr int SprayProbes = 2048; // with 256 sockets: about 8 expected hits in 64 512 ports
 constexpr int SprayPerTick = 128; // 512 probes/s at one tick per 250 ms
+constexpr qint64 SprayMinIntervalMs = 10000; // however often a peer asks
 
 int rank(const QString& technique)
 {
@@ -56,6 +57,17 @@ RelayTarget tunnelpaths::relayTarget(const TunnelManager::PeerPaths& paths)
     relay.prefix[0] = char(brokerprotocol::RelayToBroker);
     qToBigEndian<quint32>(paths.relayTag, relay.prefix.data() + 4);
     return relay;
+}
+
+// Where the peer's packets come from on the internet: what a broker observed, or, for a host with
+// no NAT (a firewall at most), its own address.
+sockaddr_in TunnelManager::publicEndpoint(const Tunnel& tunnel) const
+{
+    for (const QString& kind : { QStringLiteral("srflx"), QStringLiteral("host") })
+        for (const auto& [address, port] : std::as_const(tunnel.paths.candidates))
+            if (tunnel.candidateKinds.value(endpointText(toSockaddr(address, port))) == kind)
+                return toSockaddr(address, port);
+    return {};
 }
 
 QString TunnelManager::techniqueOf(const Tunnel& tunnel) const
@@ -124,20 +136,17 @@ void TunnelManager::choosePath(const QString& name, Tunnel& tunnel, const PeerSt
     const bool late = now - tunnel.startedMs >= BirthdayDelayMs;
     const bool weSymmetric = m_local.nat == QLatin1String("symmetric");
     const bool peerSymmetric = tunnel.peerNat == QLatin1String("symmetric");
-    QHostAddress srflx;
-    quint16 srflxPort = 0;
-    for (const auto& [address, port] : std::as_const(tunnel.paths.candidates))
-        if (srflx.isNull()
-            && tunnel.candidateKinds.value(endpointText(toSockaddr(address, port))) == QLatin1String("srflx")) {
-            srflx = address;
-            srflxPort = port;
-        }
-    if (late && peerSymmetric && !weSymmetric && !srflx.isNull() && now >= tunnel.nextSprayMs) {
+    const sockaddr_in outside = publicEndpoint(tunnel);
+    const QHostAddress srflx = outside.sin_port ? QHostAddress(ntohl(outside.sin_addr.s_addr)) : QHostAddress();
+    const quint16 srflxPort = ntohs(outside.sin_port);
+    // The symmetric side asks for the spray (tunnel-punch) when its sockets are out.
+    if (tunnel.sprayRequested && !weSymmetric && !srflx.isNull() && now >= tunnel.nextSprayMs) {
         tunnel.sprayLeft = SprayProbes;
-        tunnel.nextSprayMs = now + BirthdayRepeatMs;
+        tunnel.nextSprayMs = now + SprayMinIntervalMs;
         qCInfo(lcDaemon) << name << "is behind a symmetric NAT: probing" << SprayProbes << "random ports of"
                          << srflx.toString();
     }
+    tunnel.sprayRequested = false;
     for (int i = 0; i < SprayPerTick && tunnel.sprayLeft > 0; ++i, --tunnel.sprayLeft)
         m_dataPlane->probe(
             tunnel.localIndex, toSockaddr(srflx, quint16(QRandomGenerator::global()->bounded(1024, 65536))));
@@ -168,20 +177,32 @@ void TunnelManager::useDirect(const QString& name, Tunnel& tunnel, const sockadd
     tunnel.directEndpoint = endpoint;
     tunnel.directSocket = socket;
     tunnel.pathSinceMs = nowMs();
-    const QString kind = tunnel.candidateKinds.value(endpointText(endpoint));
-    tunnel.technique = kind == QLatin1String("upnp") ? QStringLiteral("upnp")
-        : kind == QLatin1String("host")              ? QStringLiteral("public")
-                                                     : QStringLiteral("udp-punch");
-    if (tunnel.session) {
-        QJsonObject record = ipc::makeMessage("tunnel-path");
-        record.insert(QStringLiteral("technique"), tunnel.technique);
-        tunnel.session->sendRecord(record);
-    }
+    tunnel.technique.clear();
+    nameTechnique(tunnel);
     if (m_birthday && m_birthday->peer == name)
         endBirthday(socket);
     qCInfo(lcDaemon) << "direct path to" << name << "at" << endpointText(endpoint) << "(" << tunnel.technique
                      << (socket >= 0 ? "from a birthday socket)" : ")") << "after"
                      << (tunnel.pathSinceMs - tunnel.startedMs) << "ms";
+}
+
+// What let our direct path through, from the kind of the peer's endpoint it uses; the peer hears it.
+void TunnelManager::nameTechnique(Tunnel& tunnel)
+{
+    const QString kind = tunnel.candidateKinds.value(endpointText(tunnel.directEndpoint));
+    // A birthday socket means a symmetric NAT on our side was punched, whatever the peer's address.
+    const QString technique = tunnel.directSocket >= 0 ? QStringLiteral("udp-punch")
+        : kind == QLatin1String("upnp")                ? QStringLiteral("upnp")
+        : kind == QLatin1String("host")                ? QStringLiteral("public")
+                                                       : QStringLiteral("udp-punch");
+    if (technique == tunnel.technique)
+        return;
+    tunnel.technique = technique;
+    if (tunnel.session) {
+        QJsonObject record = ipc::makeMessage("tunnel-path");
+        record.insert(QStringLiteral("technique"), tunnel.technique);
+        tunnel.session->sendRecord(record);
+    }
 }
 
 bool TunnelManager::useRelay(const QString& name, Tunnel& tunnel, const QString& why)
@@ -250,11 +271,7 @@ void TunnelManager::runBirthday(qint64 now)
         const auto it = m_tunnels.find(name);
         if (it == m_tunnels.end() || it->path == Path::Direct)
             continue;
-        sockaddr_in target {};
-        for (const auto& [address, port] : std::as_const(it->paths.candidates))
-            if (target.sin_port == 0
-                && it->candidateKinds.value(endpointText(toSockaddr(address, port))) == QLatin1String("srflx"))
-                target = toSockaddr(address, port);
+        const sockaddr_in target = publicEndpoint(*it);
         if (target.sin_port == 0)
             continue;
         Birthday birthday;
@@ -276,6 +293,13 @@ void TunnelManager::runBirthday(qint64 now)
         }
         qCInfo(lcDaemon) << "behind a symmetric NAT: probing" << name << "at" << endpointText(target) << "from"
                          << birthday.sockets.size() << "sockets";
+        // The peer sprays our address meanwhile: a port it probes that one of our sockets mapped
+        // gets through both NATs.
+        if (it->session) {
+            QJsonObject record = ipc::makeMessage("tunnel-punch");
+            record.insert(QStringLiteral("spray"), true);
+            it->session->sendRecord(record);
+        }
         m_birthday = std::move(birthday);
         return;
     }

@@ -420,7 +420,7 @@ bool PacketLoop::seal(Peer& peer, PacketType type, std::span<const std::uint8_t>
     std::size_t* size, Clock::time_point now)
 {
     TunnelSession& session = *peer.session;
-    if (session.destination().sin_port == 0) {
+    if (!peer.viaStream && session.destination().sin_port == 0) {
         peer.counters->drops.add(DropReason::NoEndpoint);
         return false;
     }
@@ -562,7 +562,7 @@ void PacketLoop::sendProbe(Peer& peer, Clock::time_point now, const sockaddr_in*
         // probe every second; then every ProbeInterval.
         const bool answered = peer.counters->rttUs.load(std::memory_order_relaxed) >= 0;
         peer.nextProbe = now + (answered ? Clock::duration(ProbeInterval) : Clock::duration(std::chrono::seconds(1)));
-        if (peer.session->destination().sin_port == 0)
+        if (!peer.viaStream && peer.session->destination().sin_port == 0)
             return; // no path yet: nothing to measure
     }
     std::uint8_t payload[ProbeBytes];
@@ -575,7 +575,7 @@ void PacketLoop::sendProbe(Peer& peer, Clock::time_point now, const sockaddr_in*
 void PacketLoop::housekeeping(Clock::time_point now)
 {
     for (auto& [index, peer] : m_peers) {
-        if (peer.session->expired() || peer.session->destination().sin_port == 0)
+        if (peer.session->expired() || (!peer.viaStream && peer.session->destination().sin_port == 0))
             continue;
         if (now >= peer.nextProbe)
             sendProbe(peer, now);
