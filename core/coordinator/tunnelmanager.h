@@ -128,6 +128,7 @@ private:
         int sprayLeft = 0;
         bool sprayRequested = false; // the peer's tunnel-punch record asked for it
         qint64 nextBirthdayMs = 0;
+        quint64 lastPacketsOut = 0;
     };
     // Birthday probing from behind our symmetric NAT: many sockets, one peer at a time.
     struct Birthday {

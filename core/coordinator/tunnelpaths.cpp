@@ -29,6 +29,7 @@ constexpr qint64 FastPunchMs = 500;
 constexpr qint64 SlowPunchMs = 5000; // then for as long as the tunnel is relayed
 constexpr qint64 DirectTrialMs = 3000; // a direct path the peer never answered on is given up
 constexpr qint64 DirectDeadMs = 6000; // probes go every 2 s: this much silence means the path died
+constexpr qint64 BusyDeadMs = 2500; // the same while we are sending
 constexpr qint64 UdpRelaySilentMs = 6000; // nothing at all through the UDP relay: try the TCP one
 constexpr qint64 BirthdayDelayMs = 2000; // plain punching gets this long first
 constexpr qint64 BirthdayRepeatMs = 60000;
@@ -105,13 +106,16 @@ void TunnelManager::choosePath(const QString& name, Tunnel& tunnel, const PeerSt
     const qint64 onPathMs = now - tunnel.pathSinceMs;
     // Only datagrams that came directly judge a direct path: relayed ones arrive either way.
     const qint64 directAgoMs = peer.lastDirectReceivedAgoMs;
+    // While we send, the peer answers (TCP acknowledgements, probe replies): silence says more.
+    const bool sending = peer.packetsOut != tunnel.lastPacketsOut;
+    tunnel.lastPacketsOut = peer.packetsOut;
     if (tunnel.path == Path::Direct) {
         if (directAgoMs >= 0 && directAgoMs < onPathMs)
             tunnel.confirmed = true;
         if (!tunnel.confirmed && onPathMs > DirectTrialMs) {
             if (!useRelay(name, tunnel, QStringLiteral("the direct path never answered")))
                 useStream(name, tunnel, QStringLiteral("the direct path never answered"));
-        } else if (tunnel.confirmed && directAgoMs > DirectDeadMs) {
+        } else if (tunnel.confirmed && (directAgoMs > DirectDeadMs || (sending && directAgoMs > BusyDeadMs))) {
             if (!useRelay(name, tunnel, QStringLiteral("the direct path went silent")))
                 useStream(name, tunnel, QStringLiteral("the direct path went silent"));
         }
