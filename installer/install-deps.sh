@@ -14,5 +14,13 @@ fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "install-deps: installing ${missing[*]}"
+# miniupnpd is only for the lab's routers, each started in its own namespace by lab.sh upnpd. Its
+# postinst starts the system service on the host's network if debconf says so, and fails the whole
+# install when that start fails (as in a container without an init system): answer no in advance.
+for p in "${missing[@]}"; do
+    if [ "$p" = miniupnpd ]; then
+        echo "miniupnpd miniupnpd/start_daemon boolean false" | $sudo debconf-set-selections
+    fi
+done
 $sudo apt-get update -q
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

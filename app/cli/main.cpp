@@ -87,6 +87,23 @@ void printStatus(const QJsonObject& s)
                         .arg(broker.value(QLatin1String("observed_udp")).toString());
         out(line + QLatin1Char('\n'));
     }
+    const QJsonObject tunnel = s.value(QLatin1String("tunnel")).toObject();
+    if (tunnel.value(QLatin1String("running")).toBool())
+        out(QCoreApplication::translate("pvc", "Network:    UDP port %1, NAT %2%3\n")
+                .arg(tunnel.value(QLatin1String("udp_port")).toInt())
+                .arg(tunnel.value(QLatin1String("nat")).toString())
+                .arg(tunnel.value(QLatin1String("udp_works")).toBool(true)
+                        ? QString()
+                        : QCoreApplication::translate("pvc", ", UDP blocked (tunnels use the TCP relay)")));
+    const QJsonObject upnp = s.value(QLatin1String("upnp")).toObject();
+    const QString upnpState = upnp.value(QLatin1String("state")).toString();
+    if (upnpState == QLatin1String("mapped"))
+        out(QCoreApplication::translate("pvc", "UPnP:       router maps %1 to us (lease %2 s)\n")
+                .arg(upnp.value(QLatin1String("external")).toString())
+                .arg(upnp.value(QLatin1String("lease_s")).toInt()));
+    else if (!upnpState.isEmpty() && upnpState != QLatin1String("off"))
+        out(QCoreApplication::translate("pvc", "UPnP:       %1 %2\n")
+                .arg(upnpState, upnp.value(QLatin1String("error")).toString()));
     const QJsonObject policy = s.value(QLatin1String("policy")).toObject();
     out(QCoreApplication::translate("pvc", "Policy:     global version %1 (%2 rules), local %3\n")
             .arg(policy.value(QLatin1String("global_version")).toInteger())

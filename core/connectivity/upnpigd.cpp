@@ -30,15 +30,17 @@ public:
         // upnpDiscover() waits timeoutMs for each of these search targets in turn when nothing answers;
         // searching for all of them at once bounds discovery to one timeoutMs (UPnP Device Architecture
         // 1.1 section 1.3.2: M-SEARCH with MX = timeoutMs / 1000).
-        static const char* const searchTargets[] = { "urn:schemas-upnp-org:device:InternetGatewayDevice:1",
-            "urn:schemas-upnp-org:service:WANIPConnection:1", "urn:schemas-upnp-org:service:WANPPPConnection:1",
-            "upnp:rootdevice", nullptr };
+        static const char* const searchTargets[]
+            = { "urn:schemas-upnp-org:device:InternetGatewayDevice:1", "urn:schemas-upnp-org:service:WANIPConnection:1",
+                  "urn:schemas-upnp-org:service:WANPPPConnection:1", "upnp:rootdevice", nullptr };
         int error = 0;
         UPNPDev* devices = upnpDiscoverDevices(
             searchTargets, timeoutMs, nullptr, nullptr, UPNP_LOCAL_PORT_ANY, 0, SsdpTtl, &error, 1);
         if (!devices)
             return makeError("upnp.no_igd",
-                QStringLiteral("no UPnP device answered SSDP within %1 ms (miniupnpc error %2)").arg(timeoutMs).arg(error));
+                error == UPNPDISCOVER_SUCCESS
+                    ? QStringLiteral("no UPnP device answered SSDP within %1 ms").arg(timeoutMs)
+                    : QStringLiteral("SSDP discovery failed (miniupnpc error %1)").arg(error));
         char lanAddress[64] = {};
         const int found = UPNP_GetValidIGD(devices, &m_urls, &m_data, lanAddress, sizeof(lanAddress));
         freeUPNPDevlist(devices);

@@ -32,8 +32,8 @@ QString plainDescription(const QString& description)
     QString plain;
     for (const QChar c : description) {
         const char16_t u = c.unicode();
-        const bool keep = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9')
-            || u == u' ' || u == u'.' || u == u'_' || u == u'-';
+        const bool keep = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9') || u == u' '
+            || u == u'.' || u == u'_' || u == u'-';
         plain += keep ? c : QLatin1Char('_');
     }
     return plain.left(MaxDescriptionLength);
@@ -76,8 +76,7 @@ struct UpnpMapper::Report {
 // Runs on its own thread and owns the IGD connection; it shares only Shared with the mapper.
 class UpnpMapper::Worker {
 public:
-    Worker(std::shared_ptr<Shared> shared, quint64 generation, QString description, quint16 internalPort,
-        Tuning tuning)
+    Worker(std::shared_ptr<Shared> shared, quint64 generation, QString description, quint16 internalPort, Tuning tuning)
         : m_shared(std::move(shared))
         , m_generation(generation)
         , m_description(std::move(description))
@@ -135,7 +134,8 @@ void UpnpMapper::Worker::run()
             Error error;
             if (!map(preferredPort, &error)) {
                 qCWarning(lcUpnp, "%s: %s", qPrintable(error.code), qPrintable(error.detail));
-                report(State::Failed, error);
+                const bool unreachable = error.code == QStringLiteral("upnp.igd_unreachable");
+                report(unreachable ? State::Unavailable : State::Failed, error);
                 connected = false; // the router may have changed: discover it again after the pause
                 if (!sleepAfterFailure())
                     break;
@@ -170,9 +170,11 @@ void UpnpMapper::Worker::run()
                 continue;
             }
             if (health == Health::Unreachable) {
+                qCInfo(lcUpnp, "the IGD stopped answering; looking for it again");
                 m_mapping.reset();
                 connected = false;
-                report(State::Unavailable, makeError("upnp.igd_unreachable", QStringLiteral("the IGD stopped answering")));
+                report(
+                    State::Unavailable, makeError("upnp.igd_unreachable", QStringLiteral("the IGD stopped answering")));
                 if (!sleepAfterFailure())
                     break;
                 continue;
@@ -371,8 +373,8 @@ void UpnpMapper::start(quint16 internalUdpPort)
     m_shared = std::make_shared<Shared>();
     m_shared->owner = this;
     m_state = State::Discovering;
-    m_thread = std::thread([worker = std::make_shared<Worker>(m_shared, ++m_generation, m_description,
-                                internalUdpPort, m_tuning)] { worker->run(); });
+    m_thread = std::thread([worker = std::make_shared<Worker>(m_shared, ++m_generation, m_description, internalUdpPort,
+                                m_tuning)] { worker->run(); });
 }
 
 void UpnpMapper::stop()
@@ -434,7 +436,8 @@ QJsonObject UpnpMapper::statusJson() const
     static const char* const names[] = { "off", "discovering", "mapped", "unavailable", "failed" };
     QJsonObject status {
         { QStringLiteral("state"), QLatin1String(names[int(m_state)]) },
-        { QStringLiteral("external"), m_mapping ? endpoint(m_mapping->externalAddress, m_mapping->externalPort) : QString() },
+        { QStringLiteral("external"),
+            m_mapping ? endpoint(m_mapping->externalAddress, m_mapping->externalPort) : QString() },
         { QStringLiteral("lease_s"), m_mapping ? m_mapping->leaseSeconds : 0 },
         { QStringLiteral("error"), m_error },
     };

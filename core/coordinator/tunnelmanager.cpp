@@ -481,6 +481,8 @@ QJsonObject TunnelManager::statusJson() const
     if (!m_dataPlane)
         return status;
     status.insert(QStringLiteral("udp_port"), m_udpPort);
+    status.insert(QStringLiteral("nat"), m_local.nat);
+    status.insert(QStringLiteral("udp_works"), m_local.udp);
     status.insert(QStringLiteral("interface"), m_helper ? QJsonValue(m_options.interfaceName) : QJsonValue());
     status.insert(QStringLiteral("mtu"), m_options.mtu);
     if (m_dnsFd >= 0)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The demo grid in network namespaces (needs root): a broker and the master on the lab's public
-# network, bob on a public address, alice behind a home NAT. Each machine runs a real pvc-helper
-# (root) and pvcd (as nobody). The volunteers join, get pvc0 with a virtual IP, and reach the master
-# by name; the global policy lets volunteers reach only the master's TCP 9123 (and ping).
+# The demo grid in network namespaces (needs root): two brokers and the master on the lab's public
+# network, bob on a public address, and alice, carol, dave and erin at home behind a cone NAT, a
+# symmetric NAT, a UPnP router (real miniupnpd) and a NAT that drops UDP. Each machine runs a real
+# pvc-helper (root) and pvcd (as nobody). The volunteers join, get pvc0 with a virtual IP, find their
+# way to each other (the demo prints how each pair connected), and reach the master by name; the
+# global policy lets volunteers reach only the master's TCP 9123 (and ping).
 # Called by run-demo.sh; usage: run-lab-demo.sh BIN_DIR [--keep]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,31 +15,38 @@ prefix="pvcdemo$$"
 work=$(mktemp -d /tmp/pvc-demo.XXXXXX)
 chmod 755 "$work"
 pids=()
+volunteers=(alice bob carol dave erin)
+hosts=(master "${volunteers[@]}")
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   "$lab" down "$prefix" >/dev/null 2>&1 || true
-  rm -rf "/etc/netns/$prefix-alice" "/etc/netns/$prefix-bob" "/etc/netns/$prefix-master"
+  for node in "${hosts[@]}"; do rm -rf "/etc/netns/$prefix-$node"; done
   rmdir /etc/netns 2>/dev/null || true
   echo "demo: stopped everything it started and removed its namespaces; logs were in $work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 in_ns() { local node=$1; shift; ip netns exec "$prefix-$node" "$@"; }
 as_nobody() { local node=$1; shift; ip netns exec "$prefix-$node" setpriv --reuid=nobody --regid=nogroup --clear-groups -- env XDG_RUNTIME_DIR="$work/$node/run" "$@"; }
 pvc() { local node=$1; shift; as_nobody "$node" "$bin/pvc" --control "$work/$node/run/control.sock" "$@"; }
 
-step "Building the lab: internet 198.18.0.0/16, alice at home (198.19.2.0/24) behind a cone NAT"
+step "Building the lab: internet 198.18.0.0/16; homes 198.19.2-5.0/24 behind a cone NAT (alice), a symmetric NAT (carol), a UPnP router (dave) and a NAT that drops UDP (erin)"
 "$lab" up "$src/tests/demo/demo.topo" "$prefix" >/dev/null
 
 step "The project admin makes the master CA and the project bundle, and sets the global policy"
-"$bin/pvc-admin" init --dir "$work/admin" --name "Demo Grid" --broker 198.18.0.2:7400 --network 240.7.0.0/16 --domain pvc
+"$bin/pvc-admin" init --dir "$work/admin" --name "Demo Grid" --broker 198.18.0.2:7400 --broker 198.18.0.4:7400 --network 240.7.0.0/16 --domain pvc
 "$bin/pvc-admin" policy set --dir "$work/admin" "$src/tests/demo/demo-policy.json"
 # The bundle is what an installer ships: readable by everyone (the admin directory itself is 0700).
 install -m 644 "$work/admin/project.json" "$work/project.json"
 
-step "The broker and the online master start"
-in_ns broker "$bin/pvc-broker" --listen 198.18.0.2:7400 --state "$work/broker" >"$work/broker.log" 2>&1 & pids+=($!)
+step "The two brokers and the online master start; dave's router starts miniupnpd"
+in_ns broker1 "$bin/pvc-broker" --listen 198.18.0.2:7400 --state "$work/broker1" >"$work/broker1.log" 2>&1 & pids+=($!)
+in_ns broker2 "$bin/pvc-broker" --listen 198.18.0.4:7400 --state "$work/broker2" >"$work/broker2.log" 2>&1 & pids+=($!)
 in_ns master "$bin/pvc-admin" serve --dir "$work/admin" >"$work/serve.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 50); do in_ns broker1 ss -H -uln 'sport = :7400' | grep -q . && break; sleep 0.1; done
+# miniupnpd learns the router's public address by STUN from broker1 (docs/lab.md).
+"$lab" upnpd "$prefix" rdave 198.18.0.2 7400 | head -n 1 >"$work/miniupnpd.pid"
 
 start_host() {
   local node=$1
@@ -54,17 +63,16 @@ start_host() {
 }
 
 step "Every machine starts pvc-helper (root) and pvcd (as nobody); the master joins as a member too"
-for node in master alice bob; do start_host "$node"; done
+for node in "${hosts[@]}"; do start_host "$node"; done
 "$bin/pvc-admin" invite --dir "$work/admin" --group master >"$work/master-invite"
 pvc master join --invite "$(cat "$work/master-invite")" --name master
-invite=$("$bin/pvc-admin" invite --dir "$work/admin" --uses 2 --ttl 1h)
+invite=$("$bin/pvc-admin" invite --dir "$work/admin" --uses ${#volunteers[@]} --ttl 1h)
 echo "volunteer invite: $invite"
 
-step "alice (behind the NAT) and bob click Join"
-pvc alice join --invite "$invite" --name alice
-pvc bob join --invite "$invite" --name bob
+step "The volunteers click Join"
+for node in "${volunteers[@]}"; do pvc "$node" join --invite "$invite" --name "$node"; done
 declare -A vip
-for node in master alice bob; do
+for node in "${hosts[@]}"; do
   vip[$node]=$(pvc "$node" status --json | sed -n 's/.*"virtual_ip": "\(240[^"]*\)".*/\1/p')
   printf 'nameserver %s\nsearch pvc\n' "${vip[$node]}" >"/etc/netns/$prefix-$node/resolv.conf"
 done
@@ -72,12 +80,57 @@ done
 step "The master offers a service on its virtual IP, TCP 9123"
 in_ns master socat -T 5 TCP-LISTEN:9123,bind=${vip[master]},fork,reuseaddr SYSTEM:'echo "hello from the master, you are $SOCAT_PEERADDR"' >/dev/null 2>&1 & pids+=($!)
 
-for _ in $(seq 1 60); do
-  n=$(pvc alice peers --json | grep -c '"status": "authenticated"' || true)
-  [ "$n" -ge 2 ] && break
-  sleep 0.5
+step "Every volunteer authenticates every other member, then punches its way to them"
+for node in "${volunteers[@]}"; do
+  for _ in $(seq 1 60); do
+    n=$(pvc "$node" peers --json | grep -c '"status": "authenticated"' || true)
+    [ "$n" -ge "${#volunteers[@]}" ] && break
+    sleep 0.5
+  done
 done
-sleep 2
+# A ping per pair (the policy allows ICMP between members); tunnels punch on their own meanwhile.
+pings=()
+for a in "${volunteers[@]}"; do
+  for b in "${volunteers[@]}"; do
+    if [[ $a < $b ]]; then in_ns "$a" ping -c 1 -W 3 "${vip[$b]}" >/dev/null 2>&1 & pings+=($!); fi
+  done
+done
+wait_for_paths() {
+  for _ in $(seq 1 40); do
+    if ! for node in "${volunteers[@]}"; do pvc "$node" peers; done | grep -q 'probing'; then
+      sleep 4 && return 0
+    fi
+    sleep 0.5
+  done
+}
+wait_for_paths
+wait "${pings[@]}" || true
+
+step "How each pair connected (path/technique as the row's volunteer sees the column's)"
+kind_of() {
+  case $1 in
+  alice) echo "cone NAT" ;; bob) echo "public" ;; carol) echo "symmetric NAT" ;;
+  dave) echo "UPnP router" ;; erin) echo "drops UDP" ;;
+  esac
+}
+printf '%-24s' ""
+for b in "${volunteers[@]}"; do printf '%-18s' "$b"; done
+echo
+for a in "${volunteers[@]}"; do
+  printf '%-24s' "$a ($(kind_of "$a"))"
+  table=$(pvc "$a" peers)
+  for b in "${volunteers[@]}"; do
+    if [ "$a" = "$b" ]; then printf '%-18s' "-"; continue; fi
+    printf '%-18s' "$(awk -v n="$b" '$1 == n { print $4 }' <<<"$table")"
+  done
+  echo
+done
+echo "(direct/public: one side is reachable; direct/udp-punch: both punched at once, or birthday probing"
+echo " for the symmetric NAT; direct/upnp: through dave's router mapping; relay/udp or relay/tcp: through a broker,"
+echo " end-to-end encrypted: erin's network drops UDP, and two symmetric NATs never meet directly)"
+echo
+echo "dave's router mapping, as miniupnpd lists it:"
+in_ns rdave nft list chain inet pvclab prerouting_miniupnpd 2>/dev/null | grep -E 'dnat|udp' || true
 step "alice's view of the grid"
 pvc alice status
 pvc alice peers

@@ -7,6 +7,8 @@
 #   lab.sh sweep STEM              the same for every namespace whose name starts with STEM
 #   lab.sh exec PREFIX NODE CMD... run CMD in namespace PREFIX-NODE
 #   lab.sh rules KIND              print the nftables ruleset of a router kind (for docs/lab.md)
+#   lab.sh upnpd PREFIX ROUTER STUN_HOST STUN_PORT
+#                                  start miniupnpd on a `upnp` router; prints its PID, then its log file
 #
 # Address plan (docs/lab.md): public side 198.18.0.0/16 with the internet namespace at
 # 198.18.0.1; home LAN N is 198.19.N.0/24 with its router at 198.19.N.1. Nothing else is
@@ -22,7 +24,7 @@ die() {
 }
 
 usage() {
-    sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -331,7 +333,10 @@ remove_namespaces() {
     local stem=$1 ns
     local -a all
     mapfile -t all < <(list_namespaces "$stem")
-    ((${#all[@]})) || return 0
+    if ((${#all[@]} == 0)); then
+        remove_upnpd_dirs "$stem"
+        return 0
+    fi
     for ns in "${all[@]}"; do kill_namespace_pids "$ns" TERM; done
     # Up to 2 s for a clean exit, then SIGKILL; repeat while anything (a fresh fork) remains.
     for _ in $(seq 1 20); do
@@ -358,9 +363,90 @@ remove_namespaces() {
         ip netns del "$ns" 2>/dev/null || true
     done
     [[ -z $(list_namespaces "$stem") ]] || die "could not delete: $(list_namespaces "$stem" | tr '\n' ' ')"
+    remove_upnpd_dirs "$stem"
 }
 
 lab_down() { remove_namespaces "$PREFIX-"; }
+
+# ---------------------------------------------------------------------------------------------
+# upnpd: miniupnpd on a `upnp` router. Its configuration, PID file, lease file and log live in a
+# temporary directory named after the router's namespace. down and sweep kill it with everything
+# else in the namespace (SIGTERM first, so it deletes its rules), then remove the directory.
+
+readonly UPNPD_HTTP_PORT=5000
+
+upnpd_dir_stem() { echo "${TMPDIR:-/tmp}/pvclab-upnpd.$1"; }
+
+remove_upnpd_dirs() {
+    local dir
+    for dir in "$(upnpd_dir_stem "$1")"*; do
+        if [[ -d $dir && ! -L $dir ]]; then rm -rf -- "$dir"; fi
+    done
+    return 0
+}
+
+start_upnpd() {
+    local router=$1 stun_host=$2 stun_port=$3
+    local ns dir pid p
+    ns=$(ns_of "$router")
+    local existing
+    existing=$(list_namespaces "$ns")
+    grep -qxF -- "$ns" <<<"$existing" || die "no namespace $ns (run: $0 up TOPOFILE $PREFIX)"
+    nsx "$ns" nft list chain inet "$TABLE" prerouting_miniupnpd >/dev/null 2>&1 ||
+        die "$router is not a router of kind upnp"
+    command -v miniupnpd >/dev/null || die "miniupnpd not found (Debian packages miniupnpd and miniupnpd-nftables)"
+    for p in $(ip netns pids "$ns"); do
+        [[ $(cat "/proc/$p/comm" 2>/dev/null) != miniupnpd ]] || die "miniupnpd already runs in $ns (PID $p)"
+    done
+    dir=$(mktemp -d "$(upnpd_dir_stem "$ns").XXXXXX")
+    # secure_mode: a client maps ports to its own address only. The permission rules let the home
+    # LANs map ports 1024-65535, and nothing else. miniupnpd's default PID and lease files would be
+    # shared by every namespace, so both are in the directory.
+    cat >"$dir/miniupnpd.conf" <<EOF
+ext_ifname=wan0
+listening_ip=lan0
+http_port=$UPNPD_HTTP_PORT
+enable_upnp=yes
+enable_natpmp=no
+secure_mode=yes
+system_uptime=yes
+notify_interval=60
+clean_ruleset_interval=600
+uuid=$(cat /proc/sys/kernel/random/uuid)
+lease_file=$dir/upnp.leases
+upnp_table_name=$TABLE
+upnp_nat_table_name=$TABLE
+ext_perform_stun=yes
+ext_stun_host=$stun_host
+ext_stun_port=$stun_port
+allow 1024-65535 198.19.0.0/16 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+EOF
+    # -d keeps it in the foreground, logging to stderr. ip netns exec execs in place (nsx, a function,
+    # would add a subshell), so $! is miniupnpd's own PID.
+    ip netns exec "$ns" miniupnpd -d -f "$dir/miniupnpd.conf" -P "$dir/miniupnpd.pid" </dev/null >"$dir/miniupnpd.log" 2>&1 &
+    pid=$!
+    # STUN comes first (up to 3 rounds of 3 s when replies go missing); then the HTTP port opens.
+    for _ in $(seq 1 150); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            die "miniupnpd exited; the end of $dir/miniupnpd.log:
+$(tail -n 15 "$dir/miniupnpd.log")"
+        fi
+        if [[ -n $(nsx "$ns" ss -H -tln "sport = :$UPNPD_HTTP_PORT") ]]; then
+            if ! grep -q "Port forwarding is now enabled" "$dir/miniupnpd.log"; then
+                kill -TERM "$pid" 2>/dev/null || true
+                die "miniupnpd learnt no public address by STUN from $stun_host:$stun_port and would refuse every mapping; the end of $dir/miniupnpd.log:
+$(tail -n 15 "$dir/miniupnpd.log")"
+            fi
+            echo "$pid"
+            echo "$dir/miniupnpd.log"
+            return 0
+        fi
+        sleep 0.1
+    done
+    kill -TERM "$pid" 2>/dev/null || true
+    die "miniupnpd did not listen on port $UPNPD_HTTP_PORT within 15 s; see $dir/miniupnpd.log"
+}
 
 # ---------------------------------------------------------------------------------------------
 
@@ -400,6 +486,17 @@ exec)
 rules)
     (($# == 2)) || usage
     router_rules "$2"
+    ;;
+upnpd)
+    (($# == 5)) || usage
+    check_prefix "$2"
+    PREFIX=$2
+    [[ $3 =~ ^[a-z][a-z0-9]{0,11}$ ]] || die "bad router name '$3'"
+    [[ $4 =~ ^198\.18\.([0-9]+)\.([0-9]+)$ ]] || die "STUN host '$4' is not an address in 198.18.0.0/16"
+    c=${BASH_REMATCH[1]} d=${BASH_REMATCH[2]}
+    if ! octet_ok "$c" || ! octet_ok "$d"; then die "bad STUN host '$4'"; fi
+    if ! [[ $5 =~ ^[1-9][0-9]{0,4}$ ]] || (($5 > 65535)); then die "bad STUN port '$5'"; fi
+    start_upnpd "$3" "$4" "$5"
     ;;
 *) usage ;;
 esac

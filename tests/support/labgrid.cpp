@@ -6,9 +6,11 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QThread>
 #include <pwd.h>
 #include <unistd.h>
+#include <vector>
 
 namespace pvc::test {
 
@@ -25,8 +27,13 @@ QString str(const QJsonObject& object, const char* key)
 } // namespace
 
 LabGrid::LabGrid(LabNetwork& lab, const QString& brokerNode, const QString& masterNode)
+    : LabGrid(lab, QStringList { brokerNode }, masterNode)
+{
+}
+
+LabGrid::LabGrid(LabNetwork& lab, const QStringList& brokerNodes, const QString& masterNode)
     : m_lab(lab)
-    , m_brokerNode(brokerNode)
+    , m_brokerNodes(brokerNodes)
     , m_masterNode(masterNode)
 {
     m_dir.setAutoRemove(qEnvironmentVariableIsEmpty("PVC_KEEP_TEST_DIRS"));
@@ -67,7 +74,17 @@ QString LabGrid::binary(const QString& name)
 
 QString LabGrid::brokerAddress() const
 {
-    return m_lab.address(m_brokerNode) + QLatin1Char(':') + QString::number(BrokerPort);
+    return brokerAddress(m_brokerNodes.value(0));
+}
+
+QString LabGrid::brokerAddress(const QString& node) const
+{
+    return m_lab.address(node) + QLatin1Char(':') + QString::number(BrokerPort);
+}
+
+QString LabGrid::brokerKey(const QString& node) const
+{
+    return m_brokerNodes.size() == 1 ? QStringLiteral("broker") : node;
 }
 
 bool LabGrid::waitFor(const std::function<bool()>& condition, int timeoutMs, int intervalMs)
@@ -121,6 +138,20 @@ QProcess* LabGrid::startLogged(const QString& key, const QString& node, const QS
     return process;
 }
 
+std::unique_ptr<QProcess> LabGrid::launch(const QString& node, const QStringList& argv, const QString& asUser) const
+{
+    QStringList arguments { QStringLiteral("netns"), QStringLiteral("exec"), m_lab.namespaceName(node) };
+    if (!asUser.isEmpty())
+        arguments << QStringLiteral("setpriv") << QStringLiteral("--reuid=") + asUser
+                  << QStringLiteral("--regid=nogroup") << QStringLiteral("--clear-groups") << QStringLiteral("--");
+    auto process = std::make_unique<QProcess>();
+    process->setProgram(QStringLiteral("ip"));
+    process->setArguments(arguments + argv);
+    process->start();
+    process->waitForStarted(5000);
+    return process;
+}
+
 QProcess* LabGrid::process(const QString& key) const
 {
     for (const auto& entry : m_processes)
@@ -149,10 +180,11 @@ bool LabGrid::start()
 {
     {
         QProcess admin;
-        admin.start(binary(QStringLiteral("pvc-admin")),
-            { QStringLiteral("init"), QStringLiteral("--dir"), masterDir(), QStringLiteral("--name"),
-                QStringLiteral("Lab Grid"), QStringLiteral("--broker"), brokerAddress(), QStringLiteral("--network"),
-                network(), QStringLiteral("--domain"), domain() });
+        QStringList arguments { QStringLiteral("init"), QStringLiteral("--dir"), masterDir(), QStringLiteral("--name"),
+            QStringLiteral("Lab Grid"), QStringLiteral("--network"), network(), QStringLiteral("--domain"), domain() };
+        for (const QString& node : std::as_const(m_brokerNodes))
+            arguments << QStringLiteral("--broker") << brokerAddress(node);
+        admin.start(binary(QStringLiteral("pvc-admin")), arguments);
         admin.waitForFinished(30000);
         if (admin.exitStatus() != QProcess::NormalExit || admin.exitCode() != 0) {
             m_error = QStringLiteral("pvc-admin init failed: ") + QString::fromLocal8Bit(admin.readAllStandardError());
@@ -168,16 +200,11 @@ bool LabGrid::start()
     QFile::setPermissions(projectFile(),
         QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
 
-    const QString brokerState = nobodyDir(QStringLiteral("broker-state"));
-    QProcess* broker = startLogged(QStringLiteral("broker"), m_brokerNode,
-        { binary(QStringLiteral("pvc-broker")), QStringLiteral("--listen"), brokerAddress(), QStringLiteral("--state"),
-            brokerState },
-        nobody);
-    if (!m_lab.waitForListening(m_brokerNode, BrokerPort, false, 10000)
-        || !m_lab.waitForListening(m_brokerNode, BrokerPort, true, 5000) || broker->state() != QProcess::Running) {
-        m_error = QStringLiteral("the broker is not listening: ") + logTail(QStringLiteral("broker"));
-        return false;
-    }
+    for (const QString& node : std::as_const(m_brokerNodes))
+        startBroker(node);
+    for (const QString& node : std::as_const(m_brokerNodes))
+        if (!waitForBroker(node))
+            return false;
     QProcess* master = startLogged(QStringLiteral("master"), m_masterNode,
         { binary(QStringLiteral("pvc-admin")), QStringLiteral("serve"), QStringLiteral("--dir"), masterDir() }, {});
     if (master->state() != QProcess::Running) {
@@ -185,6 +212,47 @@ bool LabGrid::start()
         return false;
     }
     return true;
+}
+
+QProcess* LabGrid::startBroker(const QString& node)
+{
+    const QString key = brokerKey(node);
+    const QString state = nobodyDir(key + QStringLiteral("-state"));
+    return startLogged(key, node,
+        { binary(QStringLiteral("pvc-broker")), QStringLiteral("--listen"), brokerAddress(node),
+            QStringLiteral("--state"), state },
+        nobody);
+}
+
+bool LabGrid::waitForBroker(const QString& node)
+{
+    if (!m_lab.waitForListening(node, BrokerPort, false, 10000) || !m_lab.waitForListening(node, BrokerPort, true, 5000)
+        || !brokerRunning(node)) {
+        m_error = QStringLiteral("the broker in %1 is not listening: %2").arg(node, logTail(brokerKey(node)));
+        return false;
+    }
+    return true;
+}
+
+void LabGrid::killBroker(const QString& node)
+{
+    if (QProcess* broker = process(brokerKey(node)); broker && broker->state() != QProcess::NotRunning) {
+        broker->kill();
+        broker->waitForFinished(5000);
+    }
+}
+
+bool LabGrid::restartBroker(const QString& node)
+{
+    // startLogged replaces the old (dead) process entry under the same key.
+    startBroker(node);
+    return waitForBroker(node);
+}
+
+bool LabGrid::brokerRunning(const QString& node) const
+{
+    const QProcess* broker = process(brokerKey(node));
+    return broker && broker->state() == QProcess::Running;
 }
 
 bool LabGrid::setPolicy(const QString& json)
@@ -227,42 +295,82 @@ QString LabGrid::invite(int uses, const QString& group)
 
 bool LabGrid::startMember(const QString& node)
 {
+    return startMembers({ node });
+}
+
+bool LabGrid::startMembers(const QStringList& nodes)
+{
+    QList<QProcess*> helpers;
+    for (const QString& node : nodes)
+        helpers << startHelper(node);
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        const QString& node = nodes[i];
+        QProcess* helper = helpers[i];
+        if (!waitFor(
+                [&] { return QFileInfo::exists(helperSocket(node)) || helper->state() != QProcess::Running; }, 5000)
+            || helper->state() != QProcess::Running) {
+            m_error = QStringLiteral("pvc-helper did not start in %1: %2")
+                          .arg(node, logTail(node + QStringLiteral("-helper")));
+            return false;
+        }
+    }
+    for (const QString& node : nodes) {
+        nobodyDir(node + QStringLiteral("-state"));
+        nobodyDir(node + QStringLiteral("-run"));
+        launchDaemon(node);
+    }
+    return waitForDaemons(nodes, 10000 + 1000 * int(nodes.size()));
+}
+
+QProcess* LabGrid::startHelper(const QString& node)
+{
     // The helper, as root, makes the socket nobody's (mode 0600) in this root-owned directory.
-    QProcess* helper = startLogged(node + QStringLiteral("-helper"), node,
+    return startLogged(node + QStringLiteral("-helper"), node,
         { binary(QStringLiteral("pvc-helper")), QStringLiteral("--socket"), helperSocket(node),
             QStringLiteral("--allow-user"), nobody },
         {});
-    if (!waitFor([&] { return QFileInfo::exists(helperSocket(node)) || helper->state() != QProcess::Running; }, 5000)
-        || helper->state() != QProcess::Running) {
-        m_error
-            = QStringLiteral("pvc-helper did not start in %1: %2").arg(node, logTail(node + QStringLiteral("-helper")));
-        return false;
-    }
-    nobodyDir(node + QStringLiteral("-state"));
-    nobodyDir(node + QStringLiteral("-run"));
-    return startDaemon(node);
 }
 
-bool LabGrid::startDaemon(const QString& node)
+QProcess* LabGrid::launchDaemon(const QString& node)
 {
     // env execs in place too, so the PID stays pvcd's.
-    QProcess* daemon = startLogged(node + QStringLiteral("-pvcd"), node,
+    return startLogged(node + QStringLiteral("-pvcd"), node,
         { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + runtimeDir(node), binary(QStringLiteral("pvcd")),
             QStringLiteral("--project"), projectFile(), QStringLiteral("--state"), stateDir(node),
             QStringLiteral("--control"), controlPath(node), QStringLiteral("--helper"), helperSocket(node) },
         nobody);
+}
+
+bool LabGrid::waitForDaemons(const QStringList& nodes, int timeoutMs)
+{
+    QStringList waiting = nodes;
     const bool ready = waitFor(
         [&] {
-            return daemon->state() != QProcess::Running
-                || (QFileInfo::exists(controlPath(node))
-                    && pvc(node, { QStringLiteral("status"), QStringLiteral("--json") }, 5000).exitCode == 0);
+            for (qsizetype i = waiting.size() - 1; i >= 0; --i) {
+                const QString& node = waiting[i];
+                if (!daemonRunning(node))
+                    return true; // it died: no point waiting for the others
+                if (QFileInfo::exists(controlPath(node))
+                    && pvc(node, { QStringLiteral("status"), QStringLiteral("--json") }, 5000).exitCode == 0)
+                    waiting.removeAt(i);
+            }
+            return waiting.isEmpty();
         },
-        10000);
-    if (!ready || daemon->state() != QProcess::Running) {
-        m_error = QStringLiteral("pvcd did not come up in %1: %2").arg(node, logTail(node + QStringLiteral("-pvcd")));
-        return false;
+        timeoutMs);
+    for (const QString& node : std::as_const(waiting)) {
+        if (!ready || !daemonRunning(node)) {
+            m_error
+                = QStringLiteral("pvcd did not come up in %1: %2").arg(node, logTail(node + QStringLiteral("-pvcd")));
+            return false;
+        }
     }
-    return true;
+    return waiting.isEmpty();
+}
+
+bool LabGrid::startDaemon(const QString& node)
+{
+    launchDaemon(node);
+    return waitForDaemons({ node }, 10000);
 }
 
 bool LabGrid::restartDaemon(const QString& node)
@@ -300,6 +408,39 @@ bool LabGrid::join(const QString& node, const QString& token, const QString& nam
         return false;
     }
     return true;
+}
+
+bool LabGrid::joinAll(const QStringList& nodes, const QString& token)
+{
+    std::vector<std::unique_ptr<QProcess>> joins;
+    for (const QString& node : nodes) {
+        m_joinStarted[node].start();
+        joins.push_back(launch(node,
+            { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + runtimeDir(node),
+                binary(QStringLiteral("pvc")), QStringLiteral("--control"), controlPath(node), QStringLiteral("join"),
+                QStringLiteral("--invite"), token, QStringLiteral("--name"), node, QStringLiteral("--timeout"),
+                QStringLiteral("30") },
+            nobody));
+    }
+    QStringList failed;
+    const QDeadlineTimer deadline(40000);
+    for (size_t i = 0; i < joins.size(); ++i) {
+        QProcess& join = *joins[i];
+        if (!join.waitForFinished(int(qMax<qint64>(1, deadline.remainingTime())))) {
+            join.kill();
+            join.waitForFinished(3000);
+            failed << QStringLiteral("%1 (timed out)").arg(nodes[qsizetype(i)]);
+        } else if (join.exitStatus() != QProcess::NormalExit || join.exitCode() != 0) {
+            failed << QStringLiteral("%1 (%2: %3%4)")
+                          .arg(nodes[qsizetype(i)])
+                          .arg(join.exitCode())
+                          .arg(QString::fromLocal8Bit(join.readAllStandardError()).trimmed(),
+                              QString::fromLocal8Bit(join.readAllStandardOutput()).trimmed());
+        }
+    }
+    if (!failed.isEmpty())
+        m_error = QStringLiteral("pvc join failed in ") + failed.join(QStringLiteral(", "));
+    return failed.isEmpty();
 }
 
 qint64 LabGrid::joinedFor(const QString& node) const
@@ -362,6 +503,73 @@ bool LabGrid::waitForPath(const QString& node, const QString& name, const QStrin
             return str(p, "status") == QLatin1String("authenticated") && str(p, "path") == path;
         },
         timeoutMs);
+}
+
+QString LabGrid::cachedVirtualIp(const QString& node)
+{
+    QString& address = m_virtualIps[node];
+    if (address.isEmpty())
+        address = virtualIp(node);
+    return address;
+}
+
+QString LabGrid::randomFile(const QString& name, qint64 size)
+{
+    const QString path = dir() + QLatin1Char('/') + name;
+    QByteArray bytes(size, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32*>(bytes.data()), size / 4);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(bytes) != bytes.size()) {
+        m_error = QStringLiteral("cannot write ") + path;
+        return {};
+    }
+    file.close();
+    QFile::setPermissions(
+        path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+    return path;
+}
+
+std::unique_ptr<LabTransfer> LabGrid::startTransfer(
+    const QString& from, const QString& to, const QString& source, int connectTimeoutS, int idleTimeoutS)
+{
+    const QString target = cachedVirtualIp(to);
+    if (target.isEmpty()) {
+        m_error = QStringLiteral("%1 has no virtual IP").arg(to);
+        return nullptr;
+    }
+    // A port of its own for every transfer, so that several can run at once into the same node.
+    const int number = ++m_transfers;
+    const quint16 port = quint16(20000 + number);
+    const QString received = nobodyDir(QStringLiteral("transfers")) + QStringLiteral("/%1-%2.bin").arg(number).arg(to);
+    const QString idle = QString::number(idleTimeoutS);
+    // No fork: the listener takes one connection and exits when it ends; -T bounds a stalled transfer.
+    auto listener = launch(to,
+        { QStringLiteral("socat"), QStringLiteral("-u"), QStringLiteral("-T"), idle,
+            QStringLiteral("TCP4-LISTEN:%1,bind=%2,reuseaddr").arg(port).arg(target),
+            QStringLiteral("OPEN:%1,creat,trunc").arg(received) },
+        nobody);
+    if (!m_lab.waitForListening(to, port, false, 5000)) {
+        m_error = QStringLiteral("the listener on %1 port %2 never listened: %3")
+                      .arg(to)
+                      .arg(port)
+                      .arg(QString::fromLocal8Bit(listener->readAllStandardError()));
+        return nullptr;
+    }
+    auto client = launch(from,
+        { QStringLiteral("socat"), QStringLiteral("-u"), QStringLiteral("-T"), idle,
+            QStringLiteral("OPEN:%1").arg(source),
+            QStringLiteral("TCP4:%1:%2,connect-timeout=%3").arg(target).arg(port).arg(connectTimeoutS) },
+        nobody);
+    return std::make_unique<LabTransfer>(QStringLiteral("%1 -> %2 (%3:%4)").arg(from, to, target).arg(port),
+        std::move(listener), std::move(client), source, received);
+}
+
+TransferResult LabGrid::transfer(const QString& from, const QString& to, const QString& source, int timeoutMs)
+{
+    const std::unique_ptr<LabTransfer> running = startTransfer(from, to, source);
+    if (!running)
+        return TransferResult { m_error };
+    return running->wait(timeoutMs);
 }
 
 bool LabGrid::writeResolvConf(const QString& node)

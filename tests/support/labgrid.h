@@ -1,6 +1,7 @@
 #pragma once
 
 #include "labnetwork.h"
+#include "labtransfer.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -13,11 +14,12 @@
 #include <QStringList>
 #include <QTemporaryDir>
 #include <functional>
+#include <memory>
 
 namespace pvc::test {
 
 // A whole pvc grid of real processes on a LabNetwork (docs/lab.md), as an admin and volunteers run it:
-// the master's directory in a temporary directory, pvc-broker (as nobody) in a public node,
+// the master's directory in a temporary directory, pvc-broker (as nobody) in one or more public nodes,
 // `pvc-admin serve` in the master node, and on each member node pvc-helper (root) plus pvcd (nobody),
 // joined with `pvc join` (nobody). Every process writes its own log file under dir().
 //
@@ -27,6 +29,8 @@ class LabGrid {
 public:
     explicit LabGrid(LabNetwork& lab, const QString& brokerNode = QStringLiteral("broker"),
         const QString& masterNode = QStringLiteral("master"));
+    // Several brokers, one per node, all in the project bundle in this order.
+    LabGrid(LabNetwork& lab, const QStringList& brokerNodes, const QString& masterNode = QStringLiteral("master"));
     ~LabGrid();
     LabGrid(const LabGrid&) = delete;
     LabGrid& operator=(const LabGrid&) = delete;
@@ -40,11 +44,21 @@ public:
     QString masterDir() const { return dir() + QStringLiteral("/master"); }
     // A world-readable copy of the master's project.json: the bundle an installer ships.
     QString projectFile() const { return dir() + QStringLiteral("/project.json"); }
+    QStringList brokerNodes() const { return m_brokerNodes; }
+    // "ADDR:PORT" of the first broker, or of the broker in `node`.
     QString brokerAddress() const;
+    QString brokerAddress(const QString& node) const;
+    // The log key of the broker in `node`: "broker" in a grid of one broker, else the node's name.
+    QString brokerKey(const QString& node) const;
     QString error() const { return m_error; }
 
-    // pvc-admin init (one broker), a readable project.json, then the broker and the online master.
+    // pvc-admin init (every broker), a readable project.json, then the brokers (in parallel) and the online master.
     bool start();
+    // SIGKILL to the broker's own PID; waits until it is gone.
+    void killBroker(const QString& node);
+    // Starts the broker in `node` again with the same state; true once it listens on TCP and UDP.
+    bool restartBroker(const QString& node);
+    bool brokerRunning(const QString& node) const;
     // Writes `json` to a file and runs `pvc-admin policy set`; a running master publishes it.
     bool setPolicy(const QString& json);
     // pvc-admin invite; empty on failure.
@@ -52,6 +66,8 @@ public:
 
     // pvc-helper and pvcd in the node's namespace; true once pvcd answers on its control socket.
     bool startMember(const QString& node);
+    // The same for several nodes at once: all helpers, then all pvcds, then the wait for every one.
+    bool startMembers(const QStringList& nodes);
     // Starts pvcd again with the same state directory (the helper keeps running).
     bool restartDaemon(const QString& node);
     // SIGKILL to pvcd's own PID; waits until it is gone.
@@ -59,6 +75,8 @@ public:
     bool daemonRunning(const QString& node) const;
     // pvc join as nobody; the elapsed time since the join started is joinedFor().
     bool join(const QString& node, const QString& token, const QString& name = {});
+    // `pvc join` on every node at once with one token (names are the node names); false if any failed.
+    bool joinAll(const QStringList& nodes, const QString& token);
     qint64 joinedFor(const QString& node) const;
 
     QString stateDir(const QString& node) const { return dir() + QLatin1Char('/') + node + QStringLiteral("-state"); }
@@ -82,6 +100,16 @@ public:
     bool waitForAuthenticated(const QString& node, const QString& name, int timeoutMs = 20000);
     bool waitForPath(const QString& node, const QString& name, const QString& path, int timeoutMs = 20000);
 
+    // A checksummed TCP transfer over the overlay (labtransfer.h): a socat listener as nobody on `to`, bound to its
+    // virtual IP on a port of its own, then a socat client as nobody on `from` sending `source` (see randomFile) to
+    // it. Returns once the client runs, or null with error() set. idleTimeoutS bounds a stalled transfer.
+    std::unique_ptr<LabTransfer> startTransfer(
+        const QString& from, const QString& to, const QString& source, int connectTimeoutS = 10, int idleTimeoutS = 30);
+    // startTransfer, then LabTransfer::wait.
+    TransferResult transfer(const QString& from, const QString& to, const QString& source, int timeoutMs = 60000);
+    // A world-readable file of `size` random bytes under dir(); empty on failure.
+    QString randomFile(const QString& name, qint64 size);
+
     // /etc/netns/<namespace>/resolv.conf: the host's own virtual IP as name server, search <domain>, so
     // that programs run by `ip netns exec` resolve NAME.pvc through pvcd. Removed on destruction.
     bool writeResolvConf(const QString& node);
@@ -89,8 +117,8 @@ public:
     // A directory that nobody owns, for files written by processes run as nobody.
     QString nobodyDir(const QString& name);
 
-    // The log of one process ("broker", "master", "<node>-helper", "<node>-pvcd"), its last lines, and the
-    // last lines of every log.
+    // The log of one process (brokerKey(node), "master", "<node>-helper", "<node>-pvcd"), its last lines, and
+    // the last lines of every log.
     QString log(const QString& key) const;
     QString logTail(const QString& key, int lines = 5) const;
     QString logTails(int lines = 40) const;
@@ -102,13 +130,22 @@ public:
 
 private:
     QProcess* startLogged(const QString& key, const QString& node, const QStringList& argv, const QString& asUser);
+    // A process in the node's namespace that the caller owns, for short commands run side by side.
+    std::unique_ptr<QProcess> launch(const QString& node, const QStringList& argv, const QString& asUser) const;
     void stopProcess(const QString& key);
     QProcess* process(const QString& key) const;
+    QProcess* startBroker(const QString& node);
+    bool waitForBroker(const QString& node);
+    QProcess* startHelper(const QString& node);
+    QProcess* launchDaemon(const QString& node);
+    bool waitForDaemons(const QStringList& nodes, int timeoutMs);
     bool startDaemon(const QString& node);
     bool chownNobody(const QString& path);
+    // The virtual IP of a member, asked once.
+    QString cachedVirtualIp(const QString& node);
 
     LabNetwork& m_lab;
-    QString m_brokerNode;
+    QStringList m_brokerNodes;
     QString m_masterNode;
     QTemporaryDir m_dir;
     QString m_error;
@@ -117,6 +154,8 @@ private:
     QList<qint64> m_pids;
     QStringList m_resolvDirs;
     bool m_createdNetnsDir = false;
+    QHash<QString, QString> m_virtualIps;
+    int m_transfers = 0;
 };
 
 } // namespace pvc::test

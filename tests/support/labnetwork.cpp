@@ -185,6 +185,31 @@ bool LabNetwork::waitForListening(const QString& node, quint16 port, bool udp, i
     return false;
 }
 
+bool LabNetwork::startUpnpd(const QString& router, const QString& stunHost, quint16 stunPort)
+{
+    // STUN, up to 9 s when replies go missing, then the HTTP port: lab.sh waits up to 15 s.
+    const RunResult r
+        = runLabScript({ QStringLiteral("upnpd"), m_prefix, router, stunHost, QString::number(stunPort) }, 30000);
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    bool ok = false;
+    const qint64 pid = lines.isEmpty() ? 0 : lines.first().trimmed().toLongLong(&ok);
+    if (r.exitCode != 0 || !ok || pid <= 0 || lines.size() < 2) {
+        m_error = QStringLiteral("lab.sh upnpd %1 failed: %2%3").arg(router, r.err, r.out);
+        return false;
+    }
+    m_upnpdPid.insert(router, pid);
+    m_upnpdLog.insert(router, lines.at(1).trimmed());
+    return true;
+}
+
+QString LabNetwork::upnpdLog(const QString& router) const
+{
+    QFile file(m_upnpdLog.value(router));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromLocal8Bit(file.readAll());
+}
+
 QString LabNetwork::labDir()
 {
     const QString dir = qEnvironmentVariable("PVC_LAB_DIR");

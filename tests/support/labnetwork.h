@@ -43,6 +43,14 @@ public:
     // Waits until something in the node's namespace listens on the TCP (or UDP) port.
     bool waitForListening(const QString& node, quint16 port, bool udp = false, int timeoutMs = 5000);
 
+    // Starts miniupnpd on a router of kind upnp (lab.sh upnpd). It learns its public address by STUN
+    // from stunHost:stunPort, which must already answer, and runs until the lab is torn down.
+    // Returns false with error() set, including the end of miniupnpd's log, if it does not come up.
+    bool startUpnpd(const QString& router, const QString& stunHost, quint16 stunPort);
+    qint64 upnpdPid(const QString& router) const { return m_upnpdPid.value(router); }
+    // What miniupnpd logged so far (it logs every request in the lab), for failure messages.
+    QString upnpdLog(const QString& router) const;
+
     static QString labDir();
     // labDir()/topologies/<name>.topo
     static QString topology(const QString& name);
@@ -65,6 +73,8 @@ private:
     QHash<QString, int> m_lanOfRouter;
     QHash<QString, int> m_lanOfHome;
     QList<QProcess*> m_processes;
+    QHash<QString, qint64> m_upnpdPid;
+    QHash<QString, QString> m_upnpdLog;
 };
 
 } // namespace pvc::test

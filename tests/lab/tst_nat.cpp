@@ -1,0 +1,628 @@
+// NAT traversal as users meet it (docs/connectivity.md, "Lab tests"): twelve members, two behind each kind of home
+// network of tests/lab/topologies/nat-pairs.topo, two brokers and an online master, all real processes in network
+// namespaces. Every pair of kinds must carry a TCP transfer over the overlay, every pair that can be direct must end
+// direct, a dead broker must break nothing established, and a tunnel must move between its direct path and the
+// relay under a running transfer. One grid serves the whole class. Needs root; skipped otherwise.
+#include "labcut.h"
+#include "labgrid.h"
+#include "labshaper.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QStandardPaths>
+#include <QTest>
+#include <QThread>
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <memory>
+
+using pvc::test::LabCut;
+using pvc::test::LabGrid;
+using pvc::test::LabNetwork;
+using pvc::test::LabShaper;
+using pvc::test::LabTransfer;
+using pvc::test::RunResult;
+using pvc::test::TransferResult;
+
+namespace {
+
+struct Kind {
+    QString name;
+    QStringList members;
+};
+
+// The order of the matrix's rows and columns.
+const QList<Kind> kinds {
+    { QStringLiteral("public"), { QStringLiteral("pub1"), QStringLiteral("pub2") } },
+    { QStringLiteral("firewall"), { QStringLiteral("hfw1"), QStringLiteral("hfw2") } },
+    { QStringLiteral("cone"), { QStringLiteral("hcone1"), QStringLiteral("hcone2") } },
+    { QStringLiteral("symmetric"), { QStringLiteral("hsym1"), QStringLiteral("hsym2") } },
+    { QStringLiteral("upnp"), { QStringLiteral("hupnp1"), QStringLiteral("hupnp2") } },
+    { QStringLiteral("noudp"), { QStringLiteral("hnoudp1"), QStringLiteral("hnoudp2") } },
+};
+const QStringList brokers { QStringLiteral("broker1"), QStringLiteral("broker2") };
+const QStringList upnpRouters { QStringLiteral("rupnp1"), QStringLiteral("rupnp2") };
+const QString allowAll
+    = QStringLiteral(R"({"format":"pvc-policy-1","rules":[{"from":"any","to":"any","proto":"any","ports":"any"}]})");
+const QString direct = QStringLiteral("direct");
+const QString relay = QStringLiteral("relay");
+
+constexpr qint64 matrixBytes = 256 * 1024; // each way, for each pair
+constexpr int parallelTransfers = 4;
+constexpr int settleMs = 30000; // for every pair that can be direct to be direct, after the transfers
+constexpr qint64 slowBytes = 3 * 1024 * 1024; // at slowRate: about 13 s
+const QString slowRate = QStringLiteral("2mbit");
+constexpr qint64 upgradeBoundMs = 10000;
+constexpr qint64 fallbackPathBoundMs = 10000;
+constexpr qint64 fallbackFlowBoundMs = 15000;
+
+QString str(const QJsonObject& object, const char* key)
+{
+    return object.value(QLatin1String(key)).toString();
+}
+
+QStringList allMembers()
+{
+    QStringList nodes;
+    for (const Kind& kind : kinds)
+        nodes << kind.members;
+    return nodes;
+}
+
+// One cell of the matrix: two kinds, and the member of each that carries their transfer.
+struct Pair {
+    int row = 0;
+    int column = 0;
+    QString left;
+    QString right;
+    bool expectDirect = false;
+    TransferResult there; // left -> right
+    TransferResult back; // right -> left
+};
+
+QList<Pair> matrixPairs()
+{
+    QList<Pair> pairs;
+    for (int i = 0; i < kinds.size(); ++i) {
+        for (int j = i; j < kinds.size(); ++j) {
+            Pair pair;
+            pair.row = i;
+            pair.column = j;
+            // Same kind: its two members. Otherwise alternate the members, so that each one has several peers.
+            pair.left = kinds[i].members[i == j ? 0 : j % 2];
+            pair.right = kinds[j].members[i == j ? 1 : i % 2];
+            const int symmetric
+                = int(kinds[i].name == QLatin1String("symmetric")) + int(kinds[j].name == QLatin1String("symmetric"));
+            pair.expectDirect
+                = symmetric <= 1 && kinds[i].name != QLatin1String("noudp") && kinds[j].name != QLatin1String("noudp");
+            pairs << pair;
+        }
+    }
+    return pairs;
+}
+
+// Dead, or a zombie: miniupnpd is started by lab.sh in the background, so init, not this process, reaps it.
+bool processGone(qint64 pid)
+{
+    if (::kill(pid_t(pid), 0) != 0 && errno == ESRCH)
+        return true;
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    const QByteArray text = stat.open(QIODevice::ReadOnly) ? stat.readAll() : QByteArray();
+    const qsizetype name = text.lastIndexOf(')'); // "pid (comm) state ..."
+    return name >= 0 && text.mid(name + 1).trimmed().startsWith('Z');
+}
+
+bool writeFile(const QString& path, const QByteArray& bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(bytes) == bytes.size();
+}
+
+} // namespace
+
+class TstNat : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+    void cleanupTestCase();
+
+    void matrix();
+    void brokerKilled();
+    void pathUpgrades();
+    void pathFallsBack();
+
+private:
+    // `pvc peers --json` of every member, by member and then by peer name.
+    QHash<QString, QHash<QString, QJsonObject>> allPeers();
+    // "technique/path" of `other` as `node` sees it.
+    static QString cell(
+        const QHash<QString, QHash<QString, QJsonObject>>& peers, const QString& node, const QString& other);
+    static bool bothOn(const QHash<QString, QHash<QString, QJsonObject>>& peers, const Pair& pair, const QString& path);
+    // Runs both transfers of every pair, at most parallelTransfers at once.
+    void runTransfers(QList<Pair>& pairs, const QString& source);
+    QString matrixText(const QList<Pair>& pairs, const QHash<QString, QHash<QString, QJsonObject>>& peers) const;
+    // Polls both sides until each sees the other on `path`; the elapsed ms, or -1.
+    qint64 waitForBoth(const QString& a, const QString& b, const QString& path, int timeoutMs);
+    // Waits until at least `bytes` of the transfer have arrived.
+    static bool waitForBytes(const LabTransfer& transfer, qint64 bytes, int timeoutMs);
+
+    std::unique_ptr<LabNetwork> m_lab;
+    std::unique_ptr<LabGrid> m_grid;
+    QString m_matrixSource;
+    QString m_slowSource;
+};
+
+void TstNat::initTestCase()
+{
+    if (!LabNetwork::isRoot())
+        QSKIP("the lab needs root (network namespaces, pvc-helper)");
+    for (const char* tool : { "ip", "nft", "tc", "socat", "setpriv", "ss", "env" }) {
+        QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty(),
+            qPrintable(
+                QStringLiteral("%1 is missing; see installer/debian-packages.txt").arg(QString::fromLatin1(tool))));
+    }
+    for (const char* binary : { "pvc-admin", "pvc-broker", "pvc-helper", "pvcd", "pvc" })
+        QVERIFY2(QFileInfo(LabGrid::binary(QString::fromLatin1(binary))).isExecutable(),
+            qPrintable(LabGrid::binary(QString::fromLatin1(binary)) + QStringLiteral(" is not built")));
+    LabNetwork::sweepStale();
+
+    QElapsedTimer timer;
+    timer.start();
+    m_lab = std::make_unique<LabNetwork>(LabNetwork::topology(QStringLiteral("nat-pairs")));
+    QVERIFY2(m_lab->isUp(), qPrintable(m_lab->error()));
+    m_grid = std::make_unique<LabGrid>(*m_lab, brokers);
+    QVERIFY2(m_grid->start(), qPrintable(m_grid->error()));
+    QVERIFY2(m_grid->setPolicy(allowAll), qPrintable(m_grid->error()));
+
+    // miniupnpd learns its public address by STUN from the first broker (docs/lab.md, "upnp"), so it starts after it.
+    for (const QString& router : upnpRouters)
+        QVERIFY2(m_lab->startUpnpd(router, m_lab->address(brokers.first()), LabGrid::BrokerPort),
+            qPrintable(m_lab->error()));
+
+    const QStringList members = allMembers();
+    QVERIFY2(m_grid->startMembers(members), qPrintable(m_grid->error()));
+    const QString token = m_grid->invite(int(members.size()));
+    QVERIFY2(!token.isEmpty(), qPrintable(m_grid->error()));
+    QVERIFY2(m_grid->joinAll(members, token), qPrintable(m_grid->error()));
+    for (const QString& node : members)
+        QCOMPARE(str(m_grid->status(node), "state"), QStringLiteral("member"));
+    qInfo("lab, 2 brokers, master and %d members up and joined in %lld ms", int(members.size()), timer.elapsed());
+
+    m_matrixSource = m_grid->randomFile(QStringLiteral("matrix.bin"), matrixBytes);
+    m_slowSource = m_grid->randomFile(QStringLiteral("slow.bin"), slowBytes);
+    QVERIFY2(!m_matrixSource.isEmpty() && !m_slowSource.isEmpty(), qPrintable(m_grid->error()));
+}
+
+void TstNat::cleanup()
+{
+    if (m_grid && QTest::currentTestFailed())
+        qInfo("%s", qPrintable(m_grid->logTails(15)));
+}
+
+void TstNat::cleanupTestCase()
+{
+    QList<qint64> pids;
+    QString prefix;
+    if (m_grid)
+        pids = m_grid->startedPids();
+    m_grid.reset();
+    if (m_lab) {
+        prefix = m_lab->prefix();
+        for (const QString& router : upnpRouters)
+            if (m_lab->upnpdPid(router) > 0)
+                pids << m_lab->upnpdPid(router);
+    }
+    m_lab.reset();
+    if (prefix.isEmpty())
+        return;
+    // Nothing outlives the test: no namespace, no process (miniupnpd included, and with it its mappings).
+    QVERIFY2(LabNetwork::namespacesWithPrefix(prefix).isEmpty(),
+        qPrintable(LabNetwork::namespacesWithPrefix(prefix).join(QLatin1Char(' '))));
+    for (const qint64 pid : std::as_const(pids))
+        QVERIFY2(LabGrid::waitFor([&] { return processGone(pid); }, 5000),
+            qPrintable(QStringLiteral("pid %1 lives").arg(pid)));
+}
+
+QHash<QString, QHash<QString, QJsonObject>> TstNat::allPeers()
+{
+    QHash<QString, QHash<QString, QJsonObject>> all;
+    for (const QString& node : allMembers())
+        for (const QJsonValue& value : m_grid->peers(node))
+            all[node].insert(str(value.toObject(), "name"), value.toObject());
+    return all;
+}
+
+QString TstNat::cell(
+    const QHash<QString, QHash<QString, QJsonObject>>& peers, const QString& node, const QString& other)
+{
+    const QJsonObject peer = peers.value(node).value(other);
+    if (peer.isEmpty())
+        return QStringLiteral("(unknown)");
+    const QString technique = str(peer, "technique");
+    return (technique.isEmpty() ? QStringLiteral("-") : technique) + QLatin1Char('/') + str(peer, "path");
+}
+
+bool TstNat::bothOn(const QHash<QString, QHash<QString, QJsonObject>>& peers, const Pair& pair, const QString& path)
+{
+    return str(peers.value(pair.left).value(pair.right), "path") == path
+        && str(peers.value(pair.right).value(pair.left), "path") == path;
+}
+
+void TstNat::runTransfers(QList<Pair>& pairs, const QString& source)
+{
+    struct Job {
+        qsizetype pair;
+        bool back;
+        std::unique_ptr<LabTransfer> transfer;
+    };
+    QList<std::pair<qsizetype, bool>> queue;
+    for (qsizetype i = 0; i < pairs.size(); ++i)
+        queue << std::pair { i, false } << std::pair { i, true };
+    std::vector<Job> running;
+    while (!queue.isEmpty() || !running.empty()) {
+        while (!queue.isEmpty() && running.size() < size_t(parallelTransfers)) {
+            const auto [index, back] = queue.takeFirst();
+            Pair& pair = pairs[index];
+            auto transfer = back ? m_grid->startTransfer(pair.right, pair.left, source)
+                                 : m_grid->startTransfer(pair.left, pair.right, source);
+            if (transfer)
+                running.push_back({ index, back, std::move(transfer) });
+            else
+                (back ? pair.back : pair.there).error = m_grid->error();
+        }
+        // Polled in turn rather than waited for in order, so that each one's time is its own.
+        for (auto it = running.begin(); it != running.end();) {
+            if (it->transfer->poll() || it->transfer->elapsedMs() > 60000) {
+                Pair& pair = pairs[it->pair];
+                (it->back ? pair.back : pair.there) = it->transfer->wait(0);
+                it = running.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        QThread::msleep(10);
+    }
+}
+
+QString TstNat::matrixText(const QList<Pair>& pairs, const QHash<QString, QHash<QString, QJsonObject>>& peers) const
+{
+    // Cell (row, column): the technique and path of the column's member as the row's member sees it.
+    QHash<QPair<int, int>, QString> cells;
+    for (const Pair& pair : pairs) {
+        cells.insert({ pair.row, pair.column }, cell(peers, pair.left, pair.right));
+        if (pair.row != pair.column)
+            cells.insert({ pair.column, pair.row }, cell(peers, pair.right, pair.left));
+    }
+    constexpr int width = 18;
+    QString text = QStringLiteral("technique/path of the column's member as the row's member sees it\n\n");
+    text += QStringLiteral("%1").arg(QString(), -11);
+    for (const Kind& kind : kinds)
+        text += QStringLiteral("%1").arg(kind.name, -width);
+    text += QLatin1Char('\n');
+    for (int row = 0; row < kinds.size(); ++row) {
+        text += QStringLiteral("%1").arg(kinds[row].name, -11);
+        for (int column = 0; column < kinds.size(); ++column)
+            text += QStringLiteral("%1").arg(cells.value({ row, column }), -width);
+        text += QLatin1Char('\n');
+    }
+    text += QStringLiteral("\nPairs (technique/path as each side sees the other; rtt; %1 KiB each way):\n")
+                .arg(matrixBytes / 1024);
+    for (const Pair& pair : pairs) {
+        const auto rtt = [&](const QString& node, const QString& other) {
+            const QJsonValue value = peers.value(node).value(other).value(QLatin1String("tunnel_rtt_ms"));
+            return value.isDouble() ? QStringLiteral("%1 ms").arg(value.toDouble(), 0, 'f', 2) : QStringLiteral("-");
+        };
+        const auto outcome = [](const TransferResult& r) {
+            return r.ok() ? QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2) : QStringLiteral("FAILED");
+        };
+        text += QStringLiteral("  %1 %2 - %3 %4: %5 (%6) | %7 (%8) | transfers %9, %10%11\n")
+                    .arg(kinds[pair.row].name, pair.left, kinds[pair.column].name, pair.right,
+                        cell(peers, pair.left, pair.right), rtt(pair.left, pair.right),
+                        cell(peers, pair.right, pair.left), rtt(pair.right, pair.left), outcome(pair.there))
+                    .arg(outcome(pair.back), pair.expectDirect ? QStringLiteral("; must be direct") : QString());
+    }
+    return text;
+}
+
+// Every pair of kinds carries TCP both ways across the overlay, and every pair in which at most one side is behind a
+// symmetric NAT and neither drops UDP ends on a direct path.
+void TstNat::matrix()
+{
+    QVERIFY(m_grid);
+    QList<Pair> pairs = matrixPairs();
+    QCOMPARE(pairs.size(), 21);
+    QElapsedTimer timer;
+    timer.start();
+    runTransfers(pairs, m_matrixSource);
+    qInfo("%d transfers of %lld KiB in %lld ms", int(pairs.size() * 2), matrixBytes / 1024, timer.elapsed());
+
+    // Direct paths may still be forming (punching, probing); give them a bounded time.
+    timer.restart();
+    QHash<QString, QHash<QString, QJsonObject>> peers;
+    LabGrid::waitFor(
+        [&] {
+            peers = allPeers();
+            return std::all_of(pairs.cbegin(), pairs.cend(),
+                [&](const Pair& pair) { return !pair.expectDirect || bothOn(peers, pair, direct); });
+        },
+        settleMs, 500);
+    qInfo("paths settled (or gave up) %lld ms after the transfers", timer.elapsed());
+
+    const QString text = matrixText(pairs, peers);
+    qInfo("NAT matrix:\n%s", qPrintable(text));
+    const QString file = QCoreApplication::applicationDirPath() + QStringLiteral("/nat-matrix.txt");
+    if (writeFile(file, text.toUtf8()))
+        qInfo("NAT matrix written to %s", qPrintable(file));
+    else
+        qWarning("cannot write %s", qPrintable(file));
+
+    QStringList failed;
+    for (const Pair& pair : std::as_const(pairs))
+        for (const TransferResult* result : { &pair.there, &pair.back })
+            if (!result->ok())
+                failed << result->error;
+    QVERIFY2(failed.isEmpty(), qPrintable(failed.join(QLatin1Char('\n'))));
+
+    QStringList notDirect;
+    for (const Pair& pair : std::as_const(pairs)) {
+        if (pair.expectDirect && !bothOn(peers, pair, direct))
+            notDirect << QStringLiteral("%1 (%2) sees %3 (%4) as %5, and back %6")
+                             .arg(pair.left, kinds[pair.row].name, pair.right, kinds[pair.column].name,
+                                 cell(peers, pair.left, pair.right), cell(peers, pair.right, pair.left));
+    }
+    QVERIFY2(notDirect.isEmpty(),
+        qPrintable(
+            QStringLiteral("not direct after %1 s:\n").arg(settleMs / 1000) + notDirect.join(QLatin1Char('\n'))));
+}
+
+// One of the two brokers dies: established tunnels, direct and relayed through the other broker, keep carrying
+// data; a member whose pvcd restarts authenticates through the remaining broker and reaches its peers; and when the
+// broker comes back, every member connects to it again.
+void TstNat::brokerKilled()
+{
+    QVERIFY(m_grid);
+    const QList<Pair> pairs = matrixPairs();
+    const QHash<QString, QHash<QString, QJsonObject>> peers = allPeers();
+    const auto via
+        = [&](const QString& node, const QString& other) { return str(peers.value(node).value(other), "via"); };
+    // A relayed pair, and the broker that relays it: that one stays up.
+    const Pair* relayedPair = nullptr;
+    QString relayBroker;
+    for (const Pair& pair : pairs) {
+        const QString endpoint = str(peers.value(pair.left).value(pair.right), "endpoint");
+        if (relayedPair || !bothOn(peers, pair, relay)
+            || endpoint != str(peers.value(pair.right).value(pair.left), "endpoint"))
+            continue;
+        for (const QString& node : brokers) {
+            if (endpoint == m_grid->brokerAddress(node)) {
+                relayedPair = &pair;
+                relayBroker = node;
+            }
+        }
+    }
+    // A direct pair, preferably one whose peer session runs through the broker that dies.
+    QString victim = relayedPair ? (relayBroker == brokers.first() ? brokers.last() : brokers.first()) : QString();
+    const Pair* directPair = nullptr;
+    for (const Pair& pair : pairs) {
+        if (!bothOn(peers, pair, direct))
+            continue;
+        if (!directPair)
+            directPair = &pair;
+        if (victim.isEmpty() ? !via(pair.left, pair.right).isEmpty()
+                             : via(pair.left, pair.right) == m_grid->brokerAddress(victim)) {
+            directPair = &pair;
+            break;
+        }
+    }
+    QVERIFY2(directPair, "no pair is on a direct path");
+    if (victim.isEmpty())
+        victim = via(directPair->left, directPair->right) == m_grid->brokerAddress(brokers.first()) ? brokers.first()
+                                                                                                    : brokers.last();
+    const QString survivor = victim == brokers.first() ? brokers.last() : brokers.first();
+    int sessionsThrough = 0;
+    for (const auto& seen : peers)
+        for (const QJsonObject& peer : seen)
+            sessionsThrough += int(str(peer, "via") == m_grid->brokerAddress(victim));
+    qInfo("killing %s, which carries %d peer sessions (counted at both ends); direct pair %s - %s (session via %s)%s",
+        qPrintable(victim), sessionsThrough, qPrintable(directPair->left), qPrintable(directPair->right),
+        qPrintable(via(directPair->left, directPair->right)),
+        relayedPair ? qPrintable(
+            QStringLiteral(", relayed pair %1 - %2 through %3").arg(relayedPair->left, relayedPair->right, relayBroker))
+                    : ", no pair relayed through one broker");
+    m_grid->killBroker(victim);
+    QVERIFY(!m_grid->brokerRunning(victim));
+    QElapsedTimer timer;
+    timer.start();
+
+    TransferResult result = m_grid->transfer(directPair->left, directPair->right, m_matrixSource);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    QVERIFY2(m_grid->waitForPath(directPair->left, directPair->right, direct, 5000)
+            && m_grid->waitForPath(directPair->right, directPair->left, direct, 5000),
+        "the direct pair left its direct path when a broker died");
+    if (relayedPair) {
+        result = m_grid->transfer(relayedPair->right, relayedPair->left, m_matrixSource);
+        QVERIFY2(result.ok(), qPrintable(result.error));
+    }
+    qInfo("established tunnels carried data %lld ms after the broker died", timer.elapsed());
+
+    // A member that starts again must authenticate through the remaining broker alone.
+    QStringList used { directPair->left, directPair->right };
+    if (relayedPair)
+        used << relayedPair->left << relayedPair->right;
+    QString restarted;
+    QString partner;
+    for (const QString& node : allMembers()) {
+        if (used.contains(node) || node.startsWith(QLatin1String("hnoudp")) || node.startsWith(QLatin1String("hsym")))
+            continue;
+        if (restarted.isEmpty())
+            restarted = node;
+        else if (partner.isEmpty())
+            partner = node;
+    }
+    QVERIFY(!restarted.isEmpty() && !partner.isEmpty());
+    timer.restart();
+    m_grid->killDaemon(restarted);
+    QVERIFY2(m_grid->restartDaemon(restarted), qPrintable(m_grid->error()));
+    QCOMPARE(str(m_grid->status(restarted), "state"), QStringLiteral("member"));
+    QVERIFY2(m_grid->waitForAuthenticated(restarted, partner, 30000)
+            && m_grid->waitForAuthenticated(partner, restarted, 10000),
+        QJsonDocument(m_grid->peers(restarted)).toJson().constData());
+    result = m_grid->transfer(restarted, partner, m_matrixSource);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    result = m_grid->transfer(partner, restarted, m_matrixSource);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    qInfo("%s restarted with %s dead and carried data to and from %s in %lld ms", qPrintable(restarted),
+        qPrintable(victim), qPrintable(partner), timer.elapsed());
+    const auto brokerConnected = [&](const QString& node, const QString& broker) {
+        for (const QJsonValue& value : m_grid->status(node).value(QLatin1String("brokers")).toArray())
+            if (str(value.toObject(), "address") == m_grid->brokerAddress(broker))
+                return value.toObject().value(QLatin1String("connected")).toBool();
+        return false;
+    };
+    QVERIFY(brokerConnected(restarted, survivor));
+    QVERIFY(!brokerConnected(restarted, victim));
+
+    // The broker returns; pvcd reconnects with a backoff of at most 15 s.
+    timer.restart();
+    QVERIFY2(m_grid->restartBroker(victim), qPrintable(m_grid->error()));
+    QStringList away = allMembers();
+    LabGrid::waitFor(
+        [&] {
+            away.removeIf([&](const QString& node) { return brokerConnected(node, victim); });
+            return away.isEmpty();
+        },
+        25000, 500);
+    QVERIFY2(away.isEmpty(),
+        qPrintable(QStringLiteral("not connected to %1 again: ").arg(victim) + away.join(QLatin1Char(' '))));
+    qInfo("every member was connected to %s again %lld ms after it restarted", qPrintable(victim), timer.elapsed());
+}
+
+// Two members behind cone NATs start with no direct path between them, so their tunnel is relayed; once the block
+// is lifted the tunnel moves to a direct path under a running transfer, which arrives intact.
+void TstNat::pathUpgrades()
+{
+    QVERIFY(m_grid);
+    const QString a = QStringLiteral("hcone1");
+    const QString b = QStringLiteral("hcone2");
+    m_grid->killDaemon(a);
+    m_grid->killDaemon(b);
+    LabCut cut(*m_lab, m_lab->publicAddress(a), m_lab->publicAddress(b));
+    QVERIFY2(cut.active(), qPrintable(cut.error()));
+    QVERIFY2(m_grid->restartDaemon(a), qPrintable(m_grid->error()));
+    QVERIFY2(m_grid->restartDaemon(b), qPrintable(m_grid->error()));
+    QVERIFY2(waitForBoth(a, b, relay, 30000) >= 0,
+        qPrintable(QStringLiteral("not both on the relay: %1 sees %2, %3 sees %4")
+                       .arg(a, cell(allPeers(), a, b), b, cell(allPeers(), b, a))));
+
+    LabShaper shaper(*m_lab, a, slowRate);
+    QVERIFY2(shaper.active(), qPrintable(shaper.error()));
+    const std::unique_ptr<LabTransfer> transfer = m_grid->startTransfer(a, b, m_slowSource);
+    QVERIFY2(transfer, qPrintable(m_grid->error()));
+    QVERIFY2(waitForBytes(*transfer, 256 * 1024, 20000),
+        qPrintable(QStringLiteral("only %1 bytes arrived over the relay").arg(transfer->received())));
+    QCOMPARE(str(m_grid->peer(a, b), "path"), relay);
+    QCOMPARE(str(m_grid->peer(b, a), "path"), relay);
+
+    QVERIFY2(cut.lift(), qPrintable(cut.error()));
+    const qint64 liftedAt = transfer->elapsedMs();
+    const qint64 upgraded = waitForBoth(a, b, direct, int(upgradeBoundMs) + 5000);
+    const qint64 receivedThen = transfer->received();
+    const QJsonObject seen = m_grid->peer(a, b);
+    qInfo("%s - %s: direct %lld ms after the block was lifted (%.1f s into the transfer, %lld of %lld bytes there); "
+          "technique %s, endpoint %s",
+        qPrintable(a), qPrintable(b), upgraded, double(liftedAt) / 1000.0, receivedThen, transfer->size(),
+        qPrintable(str(seen, "technique")), qPrintable(str(seen, "endpoint")));
+    QVERIFY2(upgraded >= 0,
+        qPrintable(QStringLiteral("still %1 and %2").arg(cell(allPeers(), a, b), cell(allPeers(), b, a))));
+    QVERIFY2(upgraded <= upgradeBoundMs, qPrintable(QStringLiteral("direct only after %1 ms").arg(upgraded)));
+    QVERIFY2(receivedThen < transfer->size(), "the transfer ended before the path changed; it proves nothing");
+    const TransferResult result = transfer->wait(60000);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    qInfo("%lld bytes arrived intact in %.1f s", result.bytes, result.seconds);
+}
+
+// A direct pair loses its direct path in the middle of a transfer: the tunnel falls back to a broker's relay within
+// seconds and the transfer completes intact.
+void TstNat::pathFallsBack()
+{
+    QVERIFY(m_grid);
+    const QString a = QStringLiteral("pub1");
+    const QString b = QStringLiteral("pub2");
+    QVERIFY2(waitForBoth(a, b, direct, 20000) >= 0,
+        qPrintable(QStringLiteral("not direct: %1 and %2").arg(cell(allPeers(), a, b), cell(allPeers(), b, a))));
+
+    LabShaper shaper(*m_lab, a, slowRate);
+    QVERIFY2(shaper.active(), qPrintable(shaper.error()));
+    const std::unique_ptr<LabTransfer> transfer = m_grid->startTransfer(a, b, m_slowSource);
+    QVERIFY2(transfer, qPrintable(m_grid->error()));
+    QVERIFY2(waitForBytes(*transfer, 512 * 1024, 20000),
+        qPrintable(QStringLiteral("only %1 bytes arrived on the direct path").arg(transfer->received())));
+    QCOMPARE(str(m_grid->peer(a, b), "path"), direct);
+
+    const qint64 before = transfer->received();
+    LabCut cut(*m_lab, m_lab->publicAddress(a), m_lab->publicAddress(b));
+    QVERIFY2(cut.active(), qPrintable(cut.error()));
+    QElapsedTimer timer;
+    timer.start();
+    // Bytes in flight when the path was cut are far fewer than this; more can only have come another way.
+    constexpr qint64 resumed = 128 * 1024;
+    qint64 onRelay = -1;
+    qint64 flowing = -1;
+    QJsonObject seen;
+    while (timer.elapsed() < fallbackFlowBoundMs + 5000 && (onRelay < 0 || flowing < 0)) {
+        if (onRelay < 0) {
+            seen = m_grid->peer(a, b);
+            if (str(seen, "path") == relay && str(m_grid->peer(b, a), "path") == relay)
+                onRelay = timer.elapsed();
+        }
+        if (flowing < 0 && transfer->received() >= before + resumed)
+            flowing = timer.elapsed();
+        QThread::msleep(50);
+    }
+    qInfo("%s - %s cut %.1f s into the transfer (%lld bytes there): both on the relay after %lld ms (endpoint %s), "
+          "bytes flowing again after %lld ms",
+        qPrintable(a), qPrintable(b), double(transfer->elapsedMs() - timer.elapsed()) / 1000.0, before, onRelay,
+        qPrintable(str(seen, "endpoint")), flowing);
+    QVERIFY2(onRelay >= 0 && onRelay <= fallbackPathBoundMs,
+        qPrintable(QStringLiteral("not both on the relay within %1 ms: %2, %3")
+                       .arg(fallbackPathBoundMs)
+                       .arg(cell(allPeers(), a, b), cell(allPeers(), b, a))));
+    QVERIFY2(QStringList({ m_grid->brokerAddress(brokers.first()), m_grid->brokerAddress(brokers.last()) })
+                 .contains(str(seen, "endpoint")),
+        qPrintable(QStringLiteral("relayed through %1, not a broker").arg(str(seen, "endpoint"))));
+    QVERIFY2(flowing >= 0 && flowing <= fallbackFlowBoundMs,
+        qPrintable(QStringLiteral("bytes did not flow again within %1 ms (%2 more arrived)")
+                       .arg(fallbackFlowBoundMs)
+                       .arg(transfer->received() - before)));
+    const TransferResult result = transfer->wait(90000);
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    qInfo("%lld bytes arrived intact in %.1f s", result.bytes, result.seconds);
+
+    cut.lift();
+    qInfo("back on the direct path %lld ms after the cut was lifted", waitForBoth(a, b, direct, 15000));
+}
+
+qint64 TstNat::waitForBoth(const QString& a, const QString& b, const QString& path, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    const bool reached = LabGrid::waitFor(
+        [&] { return str(m_grid->peer(a, b), "path") == path && str(m_grid->peer(b, a), "path") == path; }, timeoutMs,
+        100);
+    return reached ? timer.elapsed() : -1;
+}
+
+bool TstNat::waitForBytes(const LabTransfer& transfer, qint64 bytes, int timeoutMs)
+{
+    return LabGrid::waitFor([&] { return transfer.received() >= bytes; }, timeoutMs, 50);
+}
+
+QTEST_GUILESS_MAIN(TstNat)
+#include "tst_nat.moc"
