@@ -1,12 +1,15 @@
 #include "helperserver.h"
 
 #include "ipc/frame.h"
+#include "ttcp.h"
 #include "tundevice.h"
 #include "validation.h"
 
 #include <QFile>
 #include <QMap>
+#include <QSet>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <poll.h>
 #include <sys/socket.h>
@@ -25,6 +28,14 @@ namespace {
 constexpr quint32 MaxRequestBytes = 4096;
 constexpr size_t MaxConnections = 8;
 constexpr int MaxTunsPerConnection = 4;
+constexpr int MaxTtcpPortsPerConnection = 8;
+constexpr int MaxCapturesPerConnection = 2;
+constexpr auto CaptureLifetime = std::chrono::seconds(5);
+// inject-syn requests per connection in any InjectWindow: one SYN per TTCP connection attempt.
+constexpr int MaxInjections = 20;
+constexpr auto InjectWindow = std::chrono::seconds(10);
+
+using Clock = std::chrono::steady_clock;
 
 Reply refusal(const Refusal& refused)
 {
@@ -41,17 +52,38 @@ struct HelperServer::Connection {
         quint32 address;
         int fd;
     };
+    struct Capture {
+        int fd;
+        Clock::time_point expiry;
+    };
     ~Connection()
     {
         for (const Tun& tun : std::as_const(tuns))
             closeTun(tun.fd);
+        for (const Capture& capture : std::as_const(captures))
+            ::close(capture.fd);
         ::close(fd);
+    }
+    // Captures live CaptureLifetime at most; checked on every request and at the connection's end.
+    void expireCaptures()
+    {
+        for (auto capture = captures.begin(); capture != captures.end();) {
+            if (capture->expiry > Clock::now()) {
+                ++capture;
+                continue;
+            }
+            ::close(capture->fd);
+            capture = captures.erase(capture);
+        }
     }
 
     int fd;
     PeerCredentials peer;
     ipc::FrameReader reader { MaxRequestBytes };
     QMap<QString, Tun> tuns;
+    QSet<quint16> ttcpPorts;
+    QMap<quint16, Capture> captures;
+    QList<Clock::time_point> injections; // the last MaxInjections, oldest first
 };
 
 HelperServer::HelperServer(const AccessPolicy& policy)
@@ -157,7 +189,9 @@ bool HelperServer::readRequests(Connection& connection)
     QJsonObject request;
     ipc::FrameReader::Status status;
     while ((status = connection.reader.next(&request)) == ipc::FrameReader::Status::Frame) {
-        const QString name = request.value("name"_L1).toString().left(16);
+        const QJsonValue port = request.value("port"_L1);
+        const QString name
+            = port.isDouble() ? QString::number(port.toDouble()) : request.value("name"_L1).toString().left(16);
         const QString command = ipc::messageType(request).left(32) + (name.isEmpty() ? QString() : u' ' + name);
         if (!send(connection, command, handle(connection, request)))
             return false;
@@ -184,7 +218,17 @@ Reply HelperServer::handle(Connection& connection, const QJsonObject& request)
         return openDns(connection, request);
     if (command == "close"_L1)
         return close(connection, request);
-    return refusal({ u"helper.unknown_command"_s, u"try hello, open-tun, open-dns, close"_s });
+    connection.expireCaptures();
+    if (command == "ttcp-allow"_L1)
+        return allowTtcp(connection, request);
+    if (command == "inject-syn"_L1)
+        return injectSyn(connection, request);
+    if (command == "capture-syn"_L1)
+        return captureSyn(connection, request);
+    if (command == "take-syn"_L1)
+        return takeSyn(connection, request);
+    return refusal({ u"helper.unknown_command"_s,
+        u"try hello, open-tun, open-dns, close, ttcp-allow, inject-syn, capture-syn, take-syn"_s });
 }
 
 Reply HelperServer::openTun(Connection& connection, const QJsonObject& request)
@@ -232,6 +276,91 @@ Reply HelperServer::close(Connection& connection, const QJsonObject& request)
     QJsonObject closed = ipc::makeMessage("closed");
     closed.insert(u"name"_s, name);
     return { closed };
+}
+
+Reply HelperServer::allowTtcp(Connection& connection, const QJsonObject& request)
+{
+    quint16 port = 0;
+    if (const auto refused = parseTcpPort(request, &port))
+        return refusal(*refused);
+    if (!connection.ttcpPorts.contains(port) && connection.ttcpPorts.size() >= MaxTtcpPortsPerConnection)
+        return refusal({ u"helper.limit"_s, u"this connection already declared 8 ports"_s });
+    if (const auto refused = checkPortOwner(port, connection.peer.uid))
+        return refusal(*refused);
+    connection.ttcpPorts.insert(port);
+    QJsonObject allowed = ipc::makeMessage("ttcp-allowed");
+    allowed.insert(u"port"_s, port);
+    return { allowed };
+}
+
+Reply HelperServer::injectSyn(Connection& connection, const QJsonObject& request)
+{
+    // Every request counts, so refused ones cannot be used to make the helper read /proc in a loop.
+    auto& recent = connection.injections;
+    if (recent.size() >= MaxInjections && Clock::now() - recent.first() < InjectWindow)
+        return refusal({ u"helper.rate_limited"_s, u"at most 20 inject-syn requests in 10 s"_s });
+    if (recent.size() >= MaxInjections)
+        recent.removeFirst();
+    recent.append(Clock::now());
+
+    QByteArray packet;
+    if (const auto refused = parseSynRequest(request, &packet))
+        return refusal(*refused);
+    SynRules rules = hostSynRules();
+    rules.allowedPorts = connection.ttcpPorts;
+    Syn syn;
+    if (const auto refused = checkSyn(packet, rules, &syn))
+        return refusal(*refused);
+    // Again now: the listener that was declared may have gone, and the port passed to someone else.
+    if (const auto refused = checkPortOwner(syn.destinationPort, connection.peer.uid))
+        return refusal(*refused);
+    QString error;
+    if (!sendSyn(packet, syn.destination, &error))
+        return refusal({ u"helper.inject_failed"_s, error });
+    return { ipc::makeMessage("syn-injected") };
+}
+
+Reply HelperServer::captureSyn(Connection& connection, const QJsonObject& request)
+{
+    quint16 port = 0;
+    if (const auto refused = parseTcpPort(request, &port))
+        return refusal(*refused);
+    if (!connection.captures.contains(port) && connection.captures.size() >= MaxCapturesPerConnection)
+        return refusal({ u"helper.limit"_s, u"this connection already has 2 captures"_s });
+    if (const auto refused = checkPortOwner(port, connection.peer.uid))
+        return refusal(*refused);
+    QString error;
+    const int fd = openSynCapture(port, &error);
+    if (fd < 0)
+        return refusal({ u"helper.capture_failed"_s, error });
+    if (connection.captures.contains(port))
+        ::close(connection.captures.value(port).fd);
+    connection.captures.insert(port, { fd, Clock::now() + CaptureLifetime });
+    QJsonObject armed = ipc::makeMessage("capture-armed");
+    armed.insert(u"port"_s, port);
+    return { armed };
+}
+
+Reply HelperServer::takeSyn(Connection& connection, const QJsonObject& request)
+{
+    quint16 port = 0;
+    if (const auto refused = parseTcpPort(request, &port))
+        return refusal(*refused);
+    const auto capture = connection.captures.constFind(port);
+    if (capture == connection.captures.cend())
+        return refusal({ u"helper.not_yours"_s, u"no capture armed on that port, or it expired"_s });
+    // Again now: a SYN from the port is the caller's only while every socket on it is.
+    if (const auto refused = checkPortOwner(port, connection.peer.uid))
+        return refusal(*refused);
+    const QByteArray packet = readCapturedSyn(capture->fd);
+    if (packet.isEmpty())
+        return refusal({ u"helper.no_syn"_s, u"no SYN from that port yet"_s });
+    ::close(capture->fd);
+    connection.captures.erase(capture);
+    QJsonObject syn = ipc::makeMessage("syn");
+    syn.insert(u"port"_s, port);
+    syn.insert(u"packet"_s, QString::fromLatin1(packet.toBase64()));
+    return { syn };
 }
 
 bool HelperServer::send(Connection& connection, const QString& command, const Reply& reply)

@@ -18,8 +18,9 @@ struct Reply {
     bool closeFdAfterSend = false; // the caller then holds the only copy
 };
 
-// The whole service: one Unix socket, a poll loop, and per connection the TUN devices it opened.
-// They are closed when the connection ends, so a pvcd that is killed leaves no device behind.
+// The whole service: one Unix socket, a poll loop, and per connection the TUN devices, TTCP ports and
+// SYN captures it holds. They are released when the connection ends, so a pvcd that is killed leaves
+// nothing behind.
 class HelperServer {
 public:
     explicit HelperServer(const AccessPolicy& policy);
@@ -38,6 +39,12 @@ private:
     Reply openTun(Connection& connection, const QJsonObject& request);
     Reply openDns(Connection& connection, const QJsonObject& request);
     Reply close(Connection& connection, const QJsonObject& request);
+    // Traversing-TCP (paper section 4.4.3): the server side declares its port and has SYNs injected;
+    // the client side has its own outgoing SYN captured.
+    Reply allowTtcp(Connection& connection, const QJsonObject& request);
+    Reply injectSyn(Connection& connection, const QJsonObject& request);
+    Reply captureSyn(Connection& connection, const QJsonObject& request);
+    Reply takeSyn(Connection& connection, const QJsonObject& request);
     // Logs and sends; false when the reply could not be sent and the connection must be dropped.
     bool send(Connection& connection, const QString& command, const Reply& reply);
 

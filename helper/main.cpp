@@ -24,7 +24,8 @@ int main(int argc, char* argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("The privileged part of pvc: creates TUN devices and a DNS socket "
-                                                    "for one allowed user and passes them over a Unix socket."));
+                                                    "for one allowed user and passes them over a Unix socket, and "
+                                                    "captures and injects that user's Traversing-TCP SYNs."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption socketOption(

@@ -1,5 +1,7 @@
 #include "validation.h"
 
+#include "synpacket.h"
+
 #include <QRegularExpression>
 #include <arpa/inet.h>
 #include <cmath>
@@ -83,6 +85,33 @@ std::optional<Refusal> parseDnsRequest(const QJsonObject& request, quint32* addr
     int number = 0;
     if (!port.isUndefined() && !(readInt(port, 53, 53, &number)))
         return refuse("helper.bad_port", QStringLiteral("only port 53 is handed out"));
+    return std::nullopt;
+}
+
+std::optional<Refusal> parseTcpPort(const QJsonObject& request, quint16* port)
+{
+    int number = 0;
+    if (!readInt(request.value(QLatin1String("port")), 1024, 65535, &number))
+        return refuse("helper.bad_port", QStringLiteral("port must be an integer from 1024 to 65535"));
+    *port = quint16(number);
+    return std::nullopt;
+}
+
+std::optional<Refusal> parseSynRequest(const QJsonObject& request, QByteArray* packet)
+{
+    // Padded base64 only, and no longer than MaxSynBytes encode to, before anything is decoded.
+    static const QRegularExpression base64(QRegularExpression::anchoredPattern(
+        QStringLiteral("([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")));
+    const QJsonValue value = request.value(QLatin1String("packet"));
+    const QString text = value.toString();
+    if (!value.isString() || text.size() > (MaxSynBytes + 2) / 3 * 4 || !base64.match(text).hasMatch())
+        return refuse(
+            "helper.bad_packet", QStringLiteral("packet must be base64 of at most %1 bytes").arg(MaxSynBytes));
+    auto decoded = QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.size() > MaxSynBytes)
+        return refuse(
+            "helper.bad_packet", QStringLiteral("packet must be base64 of at most %1 bytes").arg(MaxSynBytes));
+    *packet = *decoded;
     return std::nullopt;
 }
 

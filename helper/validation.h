@@ -24,5 +24,9 @@ struct TunRequest {
 std::optional<Refusal> parseName(const QJsonObject& request, QString* name);
 std::optional<Refusal> parseTunRequest(const QJsonObject& request, TunRequest* tun);
 std::optional<Refusal> parseDnsRequest(const QJsonObject& request, quint32* address);
+// "port": an unprivileged TCP port, 1024 to 65535 (ttcp-allow, capture-syn, take-syn).
+std::optional<Refusal> parseTcpPort(const QJsonObject& request, quint16* port);
+// "packet": base64 of at most MaxSynBytes, its length checked before it is decoded (inject-syn).
+std::optional<Refusal> parseSynRequest(const QJsonObject& request, QByteArray* packet);
 
 } // namespace pvc::helper

@@ -108,6 +108,44 @@ bool HelperClient::close(const QString& name)
     return call(request).ok();
 }
 
+Result<bool> HelperClient::allowTtcpPort(quint16 port)
+{
+    QJsonObject request = ipc::makeMessage("ttcp-allow");
+    request.insert(QStringLiteral("port"), port);
+    const Result<QJsonObject> reply = call(request);
+    return reply ? Result<bool>(true) : Result<bool>(reply.error());
+}
+
+Result<bool> HelperClient::injectSyn(const QByteArray& packet)
+{
+    QJsonObject request = ipc::makeMessage("inject-syn");
+    request.insert(QStringLiteral("packet"), QString::fromLatin1(packet.toBase64()));
+    const Result<QJsonObject> reply = call(request);
+    return reply ? Result<bool>(true) : Result<bool>(reply.error());
+}
+
+Result<bool> HelperClient::armSynCapture(quint16 port)
+{
+    QJsonObject request = ipc::makeMessage("capture-syn");
+    request.insert(QStringLiteral("port"), port);
+    const Result<QJsonObject> reply = call(request);
+    return reply ? Result<bool>(true) : Result<bool>(reply.error());
+}
+
+Result<QByteArray> HelperClient::takeSyn(quint16 port)
+{
+    QJsonObject request = ipc::makeMessage("take-syn");
+    request.insert(QStringLiteral("port"), port);
+    const Result<QJsonObject> reply = call(request);
+    if (!reply)
+        return reply.error();
+    auto packet = QByteArray::fromBase64Encoding(
+        reply->value(QLatin1String("packet")).toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!packet || packet.decoded.isEmpty())
+        return makeError("helper.protocol", QStringLiteral("syn came without a packet"));
+    return *packet;
+}
+
 Result<QJsonObject> HelperClient::fail(const char* code, const QString& detail)
 {
     disconnect();

@@ -31,6 +31,17 @@ public:
     Result<int> openDnsSocket(const QString& address);
     bool close(const QString& name);
 
+    // Traversing-TCP (paper section 4.4.3). Each port must carry a listener of ours and no one else's
+    // socket; the helper checks, and answers helper.not_yours otherwise.
+    // Server side: declare the port TTCP clients connect to (kept until this connection ends), then
+    // have the SYN a client relayed injected into this host's stack (see rewriteSynForInjection).
+    Result<bool> allowTtcpPort(quint16 port);
+    Result<bool> injectSyn(const QByteArray& packet);
+    // Client side: arm a capture of our own outgoing SYN from the port (it lasts 5 s), connect() from
+    // that port, then take the SYN; helper.no_syn means it has not been sent yet.
+    Result<bool> armSynCapture(quint16 port);
+    Result<QByteArray> takeSyn(quint16 port);
+
 private:
     // Sends request and waits for its reply. An error reply becomes an Error. A descriptor passed
     // with the reply goes to *fd when fd is given and is closed otherwise.

@@ -271,6 +271,11 @@ void Daemon::updateLocalInfo()
         info.candidates.prepend({ endpoint, QStringLiteral("upnp") });
     }
     info.udp = !observed.isEmpty();
+    for (const BrokerStatus& status : std::as_const(m_brokerStatus)) {
+        const auto endpoint = HostPort::parse(status.observedTcp);
+        if (endpoint && !info.tcpAddresses.contains(endpoint->host))
+            info.tcpAddresses << endpoint->host;
+    }
     observed.removeDuplicates();
     if (observed.isEmpty())
         info.nat = QStringLiteral("unknown");

@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "connectivity/brokerprotocol.h"
 #include "connectivity/helperclient.h"
+#include "connectivity/tcppunch.h"
 #include "coordinator/projectbundle.h"
 #include "coordinator/tunnelpathsutil.h"
 #include "ipc/frame.h"
@@ -15,6 +16,7 @@
 #include <QNetworkInterface>
 #include <QRandomGenerator>
 #include <QSocketNotifier>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QtEndian>
 #include <arpa/inet.h>
@@ -176,6 +178,10 @@ void TunnelManager::stop()
     m_birthday.reset(); // its sockets belong to the data plane, which closes them
     m_birthdayQueue.clear();
     m_dataPlane.reset();
+    for (Tunnel& tunnel : m_tunnels) {
+        releaseTcp(tunnel);
+        delete tunnel.tcpPunch;
+    }
     m_tunnels.clear();
     delete m_dnsNotifier;
     m_dnsNotifier = nullptr;
@@ -250,6 +256,7 @@ QJsonObject infoRecord(const char* type, const TunnelManager::LocalInfo& info)
     record.insert(QStringLiteral("candidates"), candidates);
     record.insert(QStringLiteral("nat"), info.nat);
     record.insert(QStringLiteral("udp"), info.udp);
+    record.insert(QStringLiteral("tcp_addresses"), QJsonArray::fromStringList(info.tcpAddresses));
     return record;
 }
 } // namespace
@@ -295,9 +302,15 @@ void TunnelManager::addCandidate(Tunnel& tunnel, const QHostAddress& address, qu
 }
 
 namespace {
-void readInfo(
-    const QJsonObject& record, QList<std::tuple<QHostAddress, quint16, QString>>* candidates, QString* nat, bool* udp)
+void readInfo(const QJsonObject& record, QList<std::tuple<QHostAddress, quint16, QString>>* candidates, QString* nat,
+    bool* udp, QStringList* tcpAddresses)
 {
+    tcpAddresses->clear();
+    for (const QJsonValue& value : record.value(QLatin1String("tcp_addresses")).toArray()) {
+        const QHostAddress address(value.toString());
+        if (address.protocol() == QAbstractSocket::IPv4Protocol && tcpAddresses->size() < MaxCandidates)
+            tcpAddresses->append(address.toString());
+    }
     for (const QJsonValue& value : record.value(QLatin1String("candidates")).toArray()) {
         const QJsonObject candidate = value.toObject();
         const auto endpoint = HostPort::parse(candidate.value(QLatin1String("endpoint")).toString());
@@ -331,7 +344,7 @@ void TunnelManager::accept(
     tunnel.paths.relayTag = paths.relayTag;
     // What the brokers observed first, then the peer's own view of its addresses.
     QList<std::tuple<QHostAddress, quint16, QString>> offered;
-    readInfo(offer, &offered, &tunnel.peerNat, &tunnel.peerUdp);
+    readInfo(offer, &offered, &tunnel.peerNat, &tunnel.peerUdp, &tunnel.peerTcpAddresses);
     for (const auto& [address, port] : paths.candidates)
         addCandidate(tunnel, address, port, QStringLiteral("srflx"));
     for (const auto& [address, port, kind] : offered)
@@ -379,7 +392,7 @@ void TunnelManager::handleRecord(const QString& name, const QJsonObject& record)
             m_dataPlane->injectDatagram(datagram, tunnel.localIndex);
     } else if (type == QLatin1String("tunnel-info")) {
         QList<std::tuple<QHostAddress, quint16, QString>> offered;
-        readInfo(record, &offered, &tunnel.peerNat, &tunnel.peerUdp);
+        readInfo(record, &offered, &tunnel.peerNat, &tunnel.peerUdp, &tunnel.peerTcpAddresses);
         for (const auto& [address, port, kind] : offered)
             addCandidate(tunnel, address, port, kind);
         if (tunnel.path == Path::Direct)
@@ -387,6 +400,8 @@ void TunnelManager::handleRecord(const QString& name, const QJsonObject& record)
         // New ways to reach the peer: punch again soon.
         tunnel.punchRounds = 0;
         tunnel.nextPunchMs = 0;
+    } else if (type == QLatin1String("tunnel-tcp")) {
+        handleTcpRecord(name, tunnel, record);
     } else if (type == QLatin1String("tunnel-punch")) {
         tunnel.sprayRequested = record.value(QLatin1String("spray")).toBool();
     } else if (type == QLatin1String("tunnel-path")) {
@@ -400,8 +415,12 @@ void TunnelManager::handleRecord(const QString& name, const QJsonObject& record)
 void TunnelManager::handleStreamDatagram(quint32 localIndex, const QByteArray& datagram)
 {
     for (Tunnel& tunnel : m_tunnels) {
-        if (tunnel.localIndex != localIndex || !tunnel.session)
+        if (tunnel.localIndex != localIndex)
             continue;
+        if (tunnel.path == Path::DirectTcp && sendTcp(tunnel, datagram))
+            return;
+        if (!tunnel.session)
+            return;
         // Like a full router queue: the inner TCP sees the loss and slows down.
         if (tunnel.session->transportBacklog() > MaxStreamBacklogBytes)
             return;
@@ -441,6 +460,8 @@ void TunnelManager::removePeer(const QString& name)
     m_birthdayQueue.removeAll(name);
     if (it->added && m_dataPlane)
         m_dataPlane->removePeer(it->localIndex);
+    releaseTcp(*it);
+    delete it->tcpPunch;
     m_tunnels.erase(it);
 }
 
@@ -498,7 +519,7 @@ QJsonObject TunnelManager::peerJson(const QString& name) const
     if (!m_dataPlane || it == m_tunnels.cend() || !it->added)
         return {};
     // A direct path counts once the peer has answered on it since we moved there.
-    const bool direct = it->path == Path::Direct;
+    const bool direct = it->path == Path::Direct || it->path == Path::DirectTcp;
     const QString path = !direct ? QStringLiteral("relay")
         : it->confirmed          ? QStringLiteral("direct")
                                  : QStringLiteral("probing");
@@ -511,6 +532,8 @@ QJsonObject TunnelManager::peerJson(const QString& name) const
             continue;
         if (it->path == Path::Stream)
             out.insert(QStringLiteral("endpoint"), QStringLiteral("peer session (TCP through a broker)"));
+        else if (it->path == Path::DirectTcp)
+            out.insert(QStringLiteral("endpoint"), it->tcpPeer + QStringLiteral(" (TCP)"));
         else
             out.insert(QStringLiteral("endpoint"),
                 endpointText(peer.viaRelay ? toSockaddr(it->paths.relayBroker, it->paths.relayPort) : peer.endpoint));

@@ -13,6 +13,7 @@
 #include <optional>
 
 class QSocketNotifier;
+class QTcpSocket;
 class QTimer;
 
 namespace pvc::core {
@@ -23,6 +24,8 @@ class HelperClient;
 class PeerSession;
 class PolicyFilter;
 struct PeerStats;
+class TcpPunch;
+class TcpFrameReader;
 
 // The host's side of the data plane (DESIGN.md, Data plane): the TUN device and DNS socket from
 // pvc-helper, the tunnel UDP socket, the packet loop, and for each authenticated peer a tunnel
@@ -77,6 +80,7 @@ public:
         QList<QPair<QString, QString>> candidates; // endpoint "ip:port", kind
         QString nat = QStringLiteral("unknown");
         bool udp = false;
+        QStringList tcpAddresses; // our public address as brokers see our TCP connections
         bool operator==(const LocalInfo&) const = default;
     };
     void setLocalInfo(const LocalInfo& info);
@@ -102,7 +106,8 @@ Q_SIGNALS:
     void tunnelExpired(const QString& name);
 
 private:
-    enum class Path { None, Relay, Stream, Direct };
+    // Stream: the TCP relay in the peer session; DirectTcp: a punched TCP connection (tunneltcp.cpp).
+    enum class Path { None, Relay, Stream, Direct, DirectTcp };
     struct Tunnel {
         quint32 localIndex = 0;
         quint32 remoteIndex = 0;
@@ -129,6 +134,14 @@ private:
         bool sprayRequested = false; // the peer's tunnel-punch record asked for it
         qint64 nextBirthdayMs = 0;
         quint64 lastPacketsOut = 0;
+        // TCP paths, for networks that drop UDP (tunneltcp.cpp).
+        QStringList peerTcpAddresses;
+        QPointer<TcpPunch> tcpPunch;
+        QPointer<QTcpSocket> tcp;
+        std::shared_ptr<TcpFrameReader> tcpFrames;
+        QString tcpPeer; // "ip:port" of the connection
+        qint64 nextTcpAttemptMs = 0;
+        int tcpAttempts = 0;
     };
     // Birthday probing from behind our symmetric NAT: many sockets, one peer at a time.
     struct Birthday {
@@ -157,6 +170,14 @@ private:
     sockaddr_in publicEndpoint(const Tunnel& tunnel) const;
     void nameTechnique(Tunnel& tunnel);
     bool udpWorks() const { return m_local.udp; }
+    // tunneltcp.cpp
+    void maybeStartTcp(const QString& name, Tunnel& tunnel, qint64 now);
+    void handleTcpRecord(const QString& name, Tunnel& tunnel, const QJsonObject& record);
+    void startTcpPunch(const QString& name, Tunnel& tunnel, quint16 peerPort);
+    void useTcp(const QString& name, Tunnel& tunnel, int fd, const QString& peer);
+    void readTcp(const QString& name);
+    void releaseTcp(Tunnel& tunnel);
+    bool sendTcp(Tunnel& tunnel, const QByteArray& datagram);
 
     Options m_options;
     Identity m_identity;

@@ -46,6 +46,8 @@ int rank(const QString& technique)
         return 3;
     if (technique == QLatin1String("upnp"))
         return 2;
+    if (technique == QLatin1String("tcp-punch") || technique == QLatin1String("ttcp"))
+        return 1;
     return technique.isEmpty() ? 0 : 1;
 }
 } // namespace
@@ -73,6 +75,8 @@ sockaddr_in TunnelManager::publicEndpoint(const Tunnel& tunnel) const
 
 QString TunnelManager::techniqueOf(const Tunnel& tunnel) const
 {
+    if (tunnel.path == Path::DirectTcp)
+        return tunnel.technique;
     if (tunnel.path != Path::Direct)
         return QStringLiteral("relay");
     // Both sides name what let them through; the pair is described by the more open side.
@@ -109,6 +113,12 @@ void TunnelManager::choosePath(const QString& name, Tunnel& tunnel, const PeerSt
     // While we send, the peer answers (TCP acknowledgements, probe replies): silence says more.
     const bool sending = peer.packetsOut != tunnel.lastPacketsOut;
     tunnel.lastPacketsOut = peer.packetsOut;
+    if (tunnel.path == Path::DirectTcp) {
+        // Probes cross it every 2 s: silence means the connection is dead even if TCP has not noticed.
+        if (peer.lastReceivedAgoMs > DirectDeadMs)
+            useStream(name, tunnel, QStringLiteral("the TCP path went silent"));
+        return;
+    }
     if (tunnel.path == Path::Direct) {
         if (directAgoMs >= 0 && directAgoMs < onPathMs)
             tunnel.confirmed = true;
@@ -133,7 +143,7 @@ void TunnelManager::choosePath(const QString& name, Tunnel& tunnel, const PeerSt
         useStream(name, tunnel, QStringLiteral("nothing came through the UDP relay"));
     }
     if (!udpWorks() || !tunnel.peerUdp)
-        return;
+        return maybeStartTcp(name, tunnel, now);
     if (now >= tunnel.nextPunchMs)
         punch(tunnel, now);
 
@@ -173,6 +183,7 @@ void TunnelManager::punch(Tunnel& tunnel, qint64 now)
 
 void TunnelManager::useDirect(const QString& name, Tunnel& tunnel, const sockaddr_in& endpoint, int socket)
 {
+    releaseTcp(tunnel);
     if (tunnel.directSocket >= 0 && tunnel.directSocket != socket)
         m_dataPlane->removeSocket(tunnel.directSocket);
     m_dataPlane->setPath(tunnel.localIndex, endpoint, false, false, socket);
@@ -219,6 +230,7 @@ bool TunnelManager::useRelay(const QString& name, Tunnel& tunnel, const QString&
         = wasDirect ? tunnel.directEndpoint : toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort);
     if (!m_dataPlane->setPath(tunnel.localIndex, keep, true, false))
         return false;
+    releaseTcp(tunnel);
     if (tunnel.directSocket >= 0)
         m_dataPlane->removeSocket(tunnel.directSocket);
     tunnel.directSocket = -1;
@@ -237,6 +249,7 @@ bool TunnelManager::useRelay(const QString& name, Tunnel& tunnel, const QString&
 void TunnelManager::useStream(const QString& name, Tunnel& tunnel, const QString& why)
 {
     const bool wasDirect = tunnel.path == Path::Direct;
+    releaseTcp(tunnel);
     m_dataPlane->setPath(tunnel.localIndex, tunnel.directEndpoint, false, true);
     if (tunnel.directSocket >= 0)
         m_dataPlane->removeSocket(tunnel.directSocket);

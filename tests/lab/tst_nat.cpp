@@ -98,8 +98,11 @@ QList<Pair> matrixPairs()
             pair.right = kinds[j].members[i == j ? 1 : i % 2];
             const int symmetric
                 = int(kinds[i].name == QLatin1String("symmetric")) + int(kinds[j].name == QLatin1String("symmetric"));
-            pair.expectDirect
-                = symmetric <= 1 && kinds[i].name != QLatin1String("noudp") && kinds[j].name != QLatin1String("noudp");
+            const bool noUdp = kinds[i].name == QLatin1String("noudp") || kinds[j].name == QLatin1String("noudp");
+            // The bar: at most one symmetric side and UDP on both. Ours goes further: TCP hole punching
+            // makes a direct path for a side that drops UDP too, unless the other is symmetric (its TCP
+            // mappings are as random as its UDP ones).
+            pair.expectDirect = noUdp ? symmetric == 0 : symmetric <= 1;
             pairs << pair;
         }
     }
@@ -141,7 +144,7 @@ private Q_SLOTS:
 private:
     // `pvc peers --json` of every member, by member and then by peer name.
     QHash<QString, QHash<QString, QJsonObject>> allPeers();
-    // "technique/path" of `other` as `node` sees it.
+    // "path/technique" (or "relay/udp", "relay/tcp") of `other` as `node` sees it.
     static QString cell(
         const QHash<QString, QHash<QString, QJsonObject>>& peers, const QString& node, const QString& other);
     static bool bothOn(const QHash<QString, QHash<QString, QJsonObject>>& peers, const Pair& pair, const QString& path);
@@ -245,8 +248,10 @@ QString TstNat::cell(
     const QJsonObject peer = peers.value(node).value(other);
     if (peer.isEmpty())
         return QStringLiteral("(unknown)");
-    const QString technique = str(peer, "technique");
-    return (technique.isEmpty() ? QStringLiteral("-") : technique) + QLatin1Char('/') + str(peer, "path");
+    // "direct/udp-punch", or "relay/udp" / "relay/tcp" (the broker's UDP relay, or the peer session's TCP relay).
+    const QString path = str(peer, "path");
+    const QString how = path == QLatin1String("relay") ? str(peer, "relay") : str(peer, "technique");
+    return path + QLatin1Char('/') + (how.isEmpty() ? QStringLiteral("-") : how);
 }
 
 bool TstNat::bothOn(const QHash<QString, QHash<QString, QJsonObject>>& peers, const Pair& pair, const QString& path)
@@ -301,7 +306,7 @@ QString TstNat::matrixText(const QList<Pair>& pairs, const QHash<QString, QHash<
             cells.insert({ pair.column, pair.row }, cell(peers, pair.right, pair.left));
     }
     constexpr int width = 18;
-    QString text = QStringLiteral("technique/path of the column's member as the row's member sees it\n\n");
+    QString text = QStringLiteral("path/technique of the column's member as the row's member sees it\n\n");
     text += QStringLiteral("%1").arg(QString(), -11);
     for (const Kind& kind : kinds)
         text += QStringLiteral("%1").arg(kind.name, -width);
@@ -312,7 +317,7 @@ QString TstNat::matrixText(const QList<Pair>& pairs, const QHash<QString, QHash<
             text += QStringLiteral("%1").arg(cells.value({ row, column }), -width);
         text += QLatin1Char('\n');
     }
-    text += QStringLiteral("\nPairs (technique/path as each side sees the other; rtt; %1 KiB each way):\n")
+    text += QStringLiteral("\nPairs (path/technique as each side sees the other; rtt; %1 KiB each way):\n")
                 .arg(matrixBytes / 1024);
     for (const Pair& pair : pairs) {
         const auto rtt = [&](const QString& node, const QString& other) {

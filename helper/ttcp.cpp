@@ -1,0 +1,179 @@
+#include "ttcp.h"
+
+#include <QFile>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <ifaddrs.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+namespace pvc::helper {
+
+namespace {
+
+constexpr int TimeWait = 0x06; // /proc/net/tcp "st" column (include/net/tcp_states.h)
+constexpr int Listen = 0x0A;
+
+QString systemError(const char* step)
+{
+    return QStringLiteral("%1: %2").arg(QLatin1String(step), QString::fromLocal8Bit(strerror(errno)));
+}
+
+} // namespace
+
+bool tcpPortOwnedBy(const QList<QByteArray>& procNetTcp, quint16 port, uid_t uid)
+{
+    int listeners = 0;
+    for (const QByteArray& text : procNetTcp) {
+        // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...", one socket a line,
+        // the local address as hex ADDRESS:PORT (32 hex digits of address in tcp6).
+        for (const QByteArray& line : text.split('\n')) {
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            if (fields.size() < 8 || !fields[0].endsWith(':'))
+                continue; // the header, or the empty last line
+            bool portOk = false, stateOk = false, uidOk = false;
+            const quint16 localPort = fields[1].mid(fields[1].indexOf(':') + 1).toUShort(&portOk, 16);
+            const int state = fields[3].toInt(&stateOk, 16);
+            const uint owner = fields[7].toUInt(&uidOk, 10);
+            if (!portOk || !stateOk || !uidOk)
+                return false; // a format we do not know: deny
+            if (localPort != port || state == TimeWait)
+                continue;
+            if (owner != uid)
+                return false;
+            listeners += state == Listen;
+        }
+    }
+    return listeners > 0;
+}
+
+std::optional<Refusal> checkPortOwner(quint16 port, uid_t uid)
+{
+    QList<QByteArray> tables;
+    for (const char* path : { "/proc/net/tcp", "/proc/net/tcp6" }) {
+        QFile file(QString::fromLatin1(path));
+        if (file.open(QIODevice::ReadOnly))
+            tables << file.readAll();
+        else if (file.exists() || tables.isEmpty()) // tcp6 is absent only without IPv6
+            return Refusal { QStringLiteral("helper.not_yours"),
+                QStringLiteral("cannot read %1").arg(file.fileName()) };
+    }
+    if (tcpPortOwnedBy(tables, port, uid))
+        return std::nullopt;
+    return Refusal { QStringLiteral("helper.not_yours"),
+        QStringLiteral("you have no listener on TCP port %1, or someone else has a socket on it").arg(port) };
+}
+
+SynRules hostSynRules()
+{
+    SynRules rules;
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) != 0)
+        return rules; // no target addresses: every SYN is refused
+    for (const ifaddrs* entry = list; entry; entry = entry->ifa_next) {
+        if (!entry->ifa_addr || entry->ifa_addr->sa_family != AF_INET)
+            continue;
+        const quint32 address = ntohl(reinterpret_cast<const sockaddr_in*>(entry->ifa_addr)->sin_addr.s_addr);
+        rules.hostAddresses << address;
+        const bool loopback = (entry->ifa_flags & IFF_LOOPBACK) || (address >> 24) == 127;
+        if ((entry->ifa_flags & IFF_UP) && !loopback && (address & 0xF0000000) != 0xF0000000)
+            rules.targetAddresses << address;
+    }
+    freeifaddrs(list);
+    return rules;
+}
+
+int openSynCapture(quint16 port, QString* error)
+{
+    // Protocol 0: the socket receives nothing until bind(), so no packet slips in before the filter.
+    const int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        *error = systemError("socket(AF_PACKET)");
+        return -1;
+    }
+    // For SOCK_DGRAM the filter sees the packet from its IPv4 header on. Only ETH_P_ALL sockets see
+    // outgoing packets, hence the explicit protocol test.
+    std::vector<sock_filter> code;
+    std::vector<size_t> toDrop; // jumps whose false branch goes to the final "drop"
+    const auto load
+        = [&](quint16 size, qint32 offset) { code.push_back(BPF_STMT(BPF_LD | size | BPF_ABS, quint32(offset))); };
+    const auto requireEqual = [&](quint32 value) {
+        toDrop.push_back(code.size());
+        code.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 0));
+    };
+    load(BPF_W, SKF_AD_OFF + SKF_AD_PKTTYPE);
+    requireEqual(PACKET_OUTGOING);
+    load(BPF_W, SKF_AD_OFF + SKF_AD_PROTOCOL);
+    requireEqual(ETH_P_IP);
+    load(BPF_B, 0);
+    requireEqual(0x45); // IPv4 without options, which is how Linux sends a SYN
+    load(BPF_B, 9);
+    requireEqual(IPPROTO_TCP);
+    load(BPF_H, 6);
+    code.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x3FFF)); // more-fragments flag and fragment offset
+    requireEqual(0);
+    load(BPF_H, 20);
+    requireEqual(port);
+    load(BPF_B, 33);
+    code.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x17)); // ACK, RST, SYN, FIN
+    requireEqual(0x02);
+    code.push_back(BPF_STMT(BPF_RET | BPF_K, MaxSynBytes + 16));
+    code.push_back(BPF_STMT(BPF_RET | BPF_K, 0));
+    for (const size_t at : toDrop)
+        code[at].jf = quint8(code.size() - 1 - at - 1);
+    const sock_fprog program { quint16(code.size()), code.data() };
+    const int one = 1, small = 4096;
+    sockaddr_ll all {};
+    all.sll_family = AF_PACKET;
+    all.sll_protocol = htons(ETH_P_ALL);
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) != 0
+        || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) != 0
+        || bind(fd, reinterpret_cast<const sockaddr*>(&all), sizeof(all)) != 0) {
+        *error = systemError("capture setup");
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+QByteArray readCapturedSyn(int fd)
+{
+    char packet[MaxSynBytes + 16];
+    for (;;) {
+        const ssize_t size = recv(fd, packet, sizeof(packet), MSG_DONTWAIT | MSG_TRUNC);
+        if (size < 0 && errno == EINTR)
+            continue;
+        if (size < 0)
+            return {};
+        if (size <= MaxSynBytes) // longer ones (a Fast Open SYN with data) are skipped
+            return QByteArray(packet, size);
+    }
+}
+
+bool sendSyn(const QByteArray& packet, quint32 destination, QString* error)
+{
+    const int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW); // IPPROTO_RAW implies IP_HDRINCL
+    if (fd < 0) {
+        *error = systemError("socket(SOCK_RAW)");
+        return false;
+    }
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(destination);
+    const ssize_t sent = sendto(fd, packet.constData(), size_t(packet.size()), MSG_DONTWAIT,
+        reinterpret_cast<const sockaddr*>(&to), sizeof(to));
+    if (sent != packet.size())
+        *error = systemError("sendto");
+    ::close(fd);
+    return sent == packet.size();
+}
+
+} // namespace pvc::helper

@@ -1,0 +1,633 @@
+// Connection set-up per NAT traversal technique, and relayed against direct throughput (docs/benchmarks.md,
+// "NAT traversal"). On tests/lab/topologies/nat-pairs.topo, with real brokers, master, helpers and pvcds:
+//
+// - ttfb: for one pair per technique, ten times, the member behind the first router (the "newcomer") gets a new
+//   pvcd, and from the moment it is started the benchmark measures (a) the first byte of a TCP request/response to
+//   the other member's virtual IP, (b) when `pvc peers` shows the path as direct on both sides, and (c) a fresh
+//   TCP connection with one byte each way over the tunnel that is then up, against the same over the underlay
+//   where the underlay connects at all.
+// - throughput: iperf3 from a cone member to a public one, over the underlay, the direct path, the UDP relay (the
+//   two addresses cut from each other) and the TCP relay (the cone member's UDP dropped), in rounds.
+//
+// Only the two members of the pair being measured run, so nothing else shares their set-up. It asserts nothing
+// about the figures: it fails only when the lab or the grid cannot be set up. Needs root; skipped otherwise.
+#include "benchnatreport.h"
+#include "ipc/controlclient.h"
+#include "labcut.h"
+#include "labgrid.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTest>
+#include <QThread>
+#include <csignal>
+#include <ctime>
+#include <map>
+#include <memory>
+
+using pvc::test::LabCut;
+using pvc::test::LabGrid;
+using pvc::test::LabNetwork;
+using pvc::test::RunResult;
+using namespace pvc::bench;
+
+namespace {
+
+const QString allowAll
+    = QStringLiteral(R"({"format":"pvc-policy-1","rules":[{"from":"any","to":"any","proto":"any","ports":"any"}]})");
+const QStringList brokers { QStringLiteral("broker1"), QStringLiteral("broker2") };
+const QString nobody = QStringLiteral("nobody");
+constexpr quint16 echoPort = 7101; // pvc-bench-tcprr serve on every member
+constexpr quint16 iperfPort = 5201;
+constexpr qint64 firstByteTimeoutMs = 30000;
+constexpr qint64 directBoundMs = 25000; // birthday probing starts after 2 s and runs for 10 s
+constexpr qint64 relayWatchMs = 3000; // how long a relayed pair is watched after its first byte
+constexpr int pollMs = 25;
+constexpr int connectRounds = 10;
+
+// The newcomer is restarted; the other side has been up since the pair started.
+const QList<Technique> techniques {
+    { QStringLiteral("public"), QStringLiteral("pub1"), QStringLiteral("hcone1"), true, true },
+    { QStringLiteral("upnp"), QStringLiteral("hupnp1"), QStringLiteral("hcone1"), true, false },
+    { QStringLiteral("udp-punch"), QStringLiteral("hcone2"), QStringLiteral("hcone1"), true, false },
+    { QStringLiteral("birthday"), QStringLiteral("hsym1"), QStringLiteral("hcone1"), true, false },
+    { QStringLiteral("udp-relay"), QStringLiteral("hsym2"), QStringLiteral("hsym1"), false, false },
+    { QStringLiteral("tcp-relay"), QStringLiteral("hnoudp1"), QStringLiteral("hcone1"), false, false },
+    { QStringLiteral("tcp-relay-noudp-new"), QStringLiteral("hcone1"), QStringLiteral("hnoudp1"), false, false },
+};
+
+qint64 monoNs()
+{
+    timespec now {};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return qint64(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+QString str(const QJsonObject& object, const char* key)
+{
+    return object.value(QLatin1String(key)).toString();
+}
+
+int envInt(const char* name, int fallback)
+{
+    bool ok = false;
+    const int value = qEnvironmentVariableIntValue(name, &ok);
+    return ok && value > 0 ? value : fallback;
+}
+
+// user + system CPU time of a process, all threads, in clock ticks.
+qint64 cpuTicks(qint64 pid)
+{
+    QFile file(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (pid <= 0 || !file.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray text = file.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : 0;
+}
+
+// An nftables table in a member's own namespace that drops its UDP to the lab, as a `noudp` router would.
+class UdpBlock {
+public:
+    UdpBlock(LabNetwork& lab, const QString& node)
+        : m_lab(lab)
+        , m_node(node)
+    {
+        const QStringList table { QStringLiteral("nft"), QStringLiteral("add"), QStringLiteral("table"),
+            QStringLiteral("inet"), QStringLiteral("pvcbench") };
+        m_active = m_lab.exec(m_node, table).exitCode == 0
+            && m_lab.exec(m_node,
+                        { QStringLiteral("nft"),
+                            QStringLiteral("add chain inet pvcbench output { type filter hook "
+                                           "output priority 0 ; policy accept ; }") })
+                    .exitCode
+                == 0
+            && m_lab.exec(m_node,
+                        { QStringLiteral("nft"),
+                            QStringLiteral("add rule inet pvcbench output oifname eth0 meta l4proto udp drop") })
+                    .exitCode
+                == 0;
+    }
+    ~UdpBlock() { lift(); }
+    bool active() const { return m_active; }
+    void lift()
+    {
+        m_lab.exec(m_node, { QStringLiteral("nft"), QStringLiteral("delete table inet pvcbench") });
+        m_active = false;
+    }
+
+private:
+    LabNetwork& m_lab;
+    QString m_node;
+    bool m_active = false;
+};
+
+} // namespace
+
+class BenchNat : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void ttfb_data();
+    void ttfb();
+    void throughput();
+
+private:
+    // A process in the node's namespace, owned here (QProcess kills its own PID when destroyed).
+    std::unique_ptr<QProcess> launch(
+        const QString& node, const QStringList& argv, bool asNobody, const QString& logFile = {}) const;
+    // pvcd as LabGrid starts it, logging to its own file; true once its control socket answers.
+    bool startDaemon(const QString& node, const QString& logName);
+    // SIGTERM, as a user's shutdown; SIGKILL after 3 s.
+    void stopDaemon(const QString& node);
+    void stopAllDaemons();
+    // Started, a member, connected to both brokers, and done learning its UDP reachability and UPnP mapping.
+    bool waitForSettled(const QString& node, int timeoutMs);
+    QJsonObject control(const QString& node, const QString& command) const;
+    QString kindOf(const QString& node) const;
+    QJsonObject peerOf(const QString& node, const QString& name) const;
+    bool waitForPeer(const QString& node, const QString& name, const std::function<bool(const QJsonObject&)>& condition,
+        int timeoutMs) const;
+    Sample measureOnce(const Technique& technique, int run);
+    // Times of the newcomer's milestones in a pvcd log, in ms after startWallMs.
+    static void readMilestones(const QString& logFile, qint64 startWallMs, const QString& peer, const QString& prefix,
+        QMap<QString, double>* out);
+    ConnectFigures connectFigures(const QString& from, const QStringList& targets);
+    PathFigures measurePath(const QString& label, const QString& client, const QString& server, const QString& target);
+
+    std::unique_ptr<LabNetwork> m_lab;
+    std::unique_ptr<LabGrid> m_grid;
+    std::map<QString, std::unique_ptr<QProcess>> m_daemons;
+    std::vector<std::unique_ptr<QProcess>> m_servers;
+    QHash<QString, QString> m_virtualIps;
+    QMap<QString, QList<Sample>> m_samples;
+    QList<QList<PathFigures>> m_rounds;
+    QString m_machine;
+    int m_runs = 10;
+};
+
+void BenchNat::initTestCase()
+{
+    if (!LabNetwork::isRoot())
+        QSKIP("the lab needs root (network namespaces, pvc-helper)");
+    for (const char* tool : { "ip", "nft", "socat", "setpriv", "ss", "env" })
+        QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty(), tool);
+    for (const char* binary :
+        { "pvc-admin", "pvc-broker", "pvc-helper", "pvcd", "pvc", "pvc-bench-tcprr", "pvc-bench-firstbyte" })
+        QVERIFY2(QFileInfo(LabGrid::binary(QString::fromLatin1(binary))).isExecutable(),
+            qPrintable(LabGrid::binary(QString::fromLatin1(binary)) + QStringLiteral(" is not built")));
+    m_runs = envInt("BENCH_RUNS", 10);
+    m_machine = machineDescription();
+    qInfo("%s", qPrintable(m_machine));
+    LabNetwork::sweepStale();
+
+    QElapsedTimer timer;
+    timer.start();
+    m_lab = std::make_unique<LabNetwork>(LabNetwork::topology(QStringLiteral("nat-pairs")));
+    QVERIFY2(m_lab->isUp(), qPrintable(m_lab->error()));
+    m_grid = std::make_unique<LabGrid>(*m_lab, brokers);
+    QVERIFY2(m_grid->start(), qPrintable(m_grid->error()));
+    QVERIFY2(m_grid->setPolicy(allowAll), qPrintable(m_grid->error()));
+    QVERIFY2(m_lab->startUpnpd(QStringLiteral("rupnp1"), m_lab->address(brokers.first()), LabGrid::BrokerPort),
+        qPrintable(m_lab->error()));
+
+    QStringList members;
+    for (const Technique& technique : techniques)
+        for (const QString& node : { technique.stable, technique.newcomer })
+            if (!members.contains(node))
+                members << node;
+    QVERIFY2(m_grid->startMembers(members), qPrintable(m_grid->error()));
+    const QString token = m_grid->invite(int(members.size()));
+    QVERIFY2(!token.isEmpty(), qPrintable(m_grid->error()));
+    QVERIFY2(m_grid->joinAll(members, token), qPrintable(m_grid->error()));
+    for (const QString& node : std::as_const(members)) {
+        m_virtualIps.insert(node, m_grid->virtualIp(node));
+        QVERIFY2(!m_virtualIps.value(node).isEmpty(), qPrintable(node));
+        // From here on this benchmark runs each pvcd itself; the helpers stay.
+        m_grid->killDaemon(node);
+        auto server = launch(node,
+            { LabGrid::binary(QStringLiteral("pvc-bench-tcprr")), QStringLiteral("serve"), QString::number(echoPort) },
+            true, m_grid->dir() + QStringLiteral("/echo-%1.log").arg(node));
+        QVERIFY2(server && m_lab->waitForListening(node, echoPort), qPrintable(node));
+        m_servers.push_back(std::move(server));
+    }
+    qInfo("lab, 2 brokers, master and %d members up and joined in %lld ms; pvcd stopped everywhere",
+        int(members.size()), timer.elapsed());
+}
+
+void BenchNat::cleanupTestCase()
+{
+    const QString report = reportText(m_machine, techniques, m_samples, m_rounds);
+    if (!m_samples.isEmpty() || !m_rounds.isEmpty()) {
+        qInfo("\n%s", qPrintable(report));
+        const QString file = QCoreApplication::applicationDirPath() + QStringLiteral("/bench-nat.md");
+        QFile out(file);
+        if (out.open(QIODevice::WriteOnly | QIODevice::Truncate) && out.write(report.toUtf8()) > 0)
+            qInfo("written to %s", qPrintable(file));
+    }
+    stopAllDaemons();
+    for (const auto& server : m_servers) {
+        server->kill();
+        server->waitForFinished(3000);
+    }
+    m_servers.clear();
+    m_grid.reset();
+    m_lab.reset();
+}
+
+std::unique_ptr<QProcess> BenchNat::launch(
+    const QString& node, const QStringList& argv, bool asNobody, const QString& logFile) const
+{
+    QStringList arguments { QStringLiteral("netns"), QStringLiteral("exec"), m_lab->namespaceName(node) };
+    if (asNobody)
+        arguments << QStringLiteral("setpriv") << QStringLiteral("--reuid=nobody") << QStringLiteral("--regid=nogroup")
+                  << QStringLiteral("--clear-groups") << QStringLiteral("--");
+    auto process = std::make_unique<QProcess>();
+    process->setProgram(QStringLiteral("ip"));
+    process->setArguments(arguments + argv);
+    if (!logFile.isEmpty()) {
+        process->setProcessChannelMode(QProcess::MergedChannels);
+        process->setStandardOutputFile(logFile, QIODevice::Append);
+    }
+    process->start();
+    if (!process->waitForStarted(5000))
+        return nullptr;
+    return process;
+}
+
+bool BenchNat::startDaemon(const QString& node, const QString& logName)
+{
+    auto daemon = launch(node,
+        { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + m_grid->runtimeDir(node),
+            LabGrid::binary(QStringLiteral("pvcd")), QStringLiteral("--project"), m_grid->projectFile(),
+            QStringLiteral("--state"), m_grid->stateDir(node), QStringLiteral("--control"), m_grid->controlPath(node),
+            QStringLiteral("--helper"), m_grid->helperSocket(node) },
+        true, m_grid->dir() + QLatin1Char('/') + logName);
+    if (!daemon)
+        return false;
+    m_daemons[node] = std::move(daemon);
+    return true;
+}
+
+void BenchNat::stopDaemon(const QString& node)
+{
+    const auto it = m_daemons.find(node);
+    if (it == m_daemons.end())
+        return;
+    QProcess* daemon = it->second.get();
+    if (daemon->state() != QProcess::NotRunning) {
+        ::kill(pid_t(daemon->processId()), SIGTERM);
+        if (!daemon->waitForFinished(3000)) {
+            qWarning("pvcd in %s ignored SIGTERM for 3 s", qPrintable(node));
+            daemon->kill();
+            daemon->waitForFinished(3000);
+        }
+    }
+    m_daemons.erase(it);
+}
+
+void BenchNat::stopAllDaemons()
+{
+    while (!m_daemons.empty())
+        stopDaemon(m_daemons.begin()->first);
+}
+
+QJsonObject BenchNat::control(const QString& node, const QString& command) const
+{
+    if (!QFileInfo::exists(m_grid->controlPath(node)))
+        return {};
+    const pvc::ipc::ControlReply reply = pvc::ipc::controlRequest(m_grid->controlPath(node), command, {}, 2000);
+    return reply.ok ? reply.result : QJsonObject();
+}
+
+QString BenchNat::kindOf(const QString& node) const
+{
+    const QString router = m_lab->routerOf(node);
+    return router.isEmpty() ? QStringLiteral("public") : m_lab->kind(router);
+}
+
+QJsonObject BenchNat::peerOf(const QString& node, const QString& name) const
+{
+    for (const QJsonValue& value : control(node, QStringLiteral("peers")).value(QLatin1String("peers")).toArray())
+        if (str(value.toObject(), "name") == name)
+            return value.toObject();
+    return {};
+}
+
+bool BenchNat::waitForPeer(const QString& node, const QString& name,
+    const std::function<bool(const QJsonObject&)>& condition, int timeoutMs) const
+{
+    return LabGrid::waitFor([&] { return condition(peerOf(node, name)); }, timeoutMs, 50);
+}
+
+bool BenchNat::waitForSettled(const QString& node, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    return LabGrid::waitFor(
+        [&] {
+            const QJsonObject status = control(node, QStringLiteral("status"));
+            if (str(status, "state") != QLatin1String("member"))
+                return false;
+            for (const QJsonValue& broker : status.value(QLatin1String("brokers")).toArray())
+                if (!broker.toObject().value(QLatin1String("connected")).toBool())
+                    return false;
+            const QJsonObject tunnel = status.value(QLatin1String("tunnel")).toObject();
+            return str(status.value(QLatin1String("upnp")).toObject(), "state") != QLatin1String("discovering")
+                && (tunnel.value(QLatin1String("udp_works")).toBool() || timer.elapsed() > 3000);
+        },
+        timeoutMs, 50);
+}
+
+void BenchNat::readMilestones(
+    const QString& logFile, qint64 startWallMs, const QString& peer, const QString& prefix, QMap<QString, double>* out)
+{
+    QFile file(logFile);
+    if (!file.open(QIODevice::ReadOnly))
+        return;
+    static const QRegularExpression line(QStringLiteral(R"(^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \S+ \w+: (.*)$)"));
+    const QList<std::pair<QString, QString>> milestones {
+        { QStringLiteral("started"), QStringLiteral("pvcd for project") },
+        { QStringLiteral("tun"), QStringLiteral("tunnel up:") },
+        { QStringLiteral("broker"), QStringLiteral("connected to broker") },
+        // QDebug quotes strings.
+        { QStringLiteral("session"), QStringLiteral("authenticated \"%1\"").arg(peer) },
+        { QStringLiteral("tunnel"), QStringLiteral("tunnel to \"%1\" index").arg(peer) },
+        { QStringLiteral("direct"), QStringLiteral("direct path to \"%1\"").arg(peer) },
+    };
+    while (!file.atEnd()) {
+        const QRegularExpressionMatch match = line.match(QString::fromUtf8(file.readLine()).trimmed());
+        if (!match.hasMatch())
+            continue;
+        const QDateTime when = QDateTime::fromString(match.captured(1), QStringLiteral("yyyy-MM-ddThh:mm:ss.zzz"));
+        const qint64 ms = when.toMSecsSinceEpoch() - startWallMs;
+        if (ms < 0)
+            continue;
+        for (const auto& [name, text] : milestones)
+            if (!out->contains(prefix + name) && match.captured(2).contains(text))
+                out->insert(prefix + name, double(ms));
+    }
+}
+
+ConnectFigures BenchNat::connectFigures(const QString& from, const QStringList& targets)
+{
+    QStringList argv { LabGrid::binary(QStringLiteral("pvc-bench-firstbyte")), QStringLiteral("connect"),
+        QString::number(connectRounds) };
+    argv += targets;
+    const RunResult result = m_lab->exec(from, argv, 60000, nobody);
+    ConnectFigures figures;
+    static const QRegularExpression line(QStringLiteral(R"(connect target=(\S+) ok=(\d+) failed=\d+ median_us=(\d+))"));
+    for (auto it = line.globalMatch(result.out); it.hasNext();) {
+        const QRegularExpressionMatch match = it.next();
+        figures.insert(match.captured(1), match.captured(3).toDouble());
+    }
+    return figures;
+}
+
+void BenchNat::ttfb_data()
+{
+    QTest::addColumn<int>("index");
+    for (int i = 0; i < techniques.size(); ++i)
+        QTest::newRow(qPrintable(techniques[i].name)) << i;
+}
+
+// Ten times: a newcomer's pvcd starts, and the first byte, the direct path and a fresh connection are timed.
+void BenchNat::ttfb()
+{
+    QFETCH(int, index);
+    const Technique& technique = techniques[index];
+    stopAllDaemons();
+    QVERIFY2(startDaemon(technique.stable, QStringLiteral("pvcd-%1-%2.log").arg(technique.name, technique.stable)),
+        qPrintable(technique.stable));
+    QVERIFY2(waitForSettled(technique.stable, 15000), qPrintable(technique.stable + QStringLiteral(" did not settle")));
+    qInfo("%s: %s (%s) stays up, %s (%s) is the newcomer; %d runs; load average %s", qPrintable(technique.name),
+        qPrintable(technique.stable), qPrintable(kindOf(technique.stable)), qPrintable(technique.newcomer),
+        qPrintable(kindOf(technique.newcomer)), m_runs, qPrintable(loadAverage()));
+    for (int run = 1; run <= m_runs; ++run) {
+        const Sample sample = measureOnce(technique, run);
+        qInfo("%s", qPrintable(sampleLine(technique, run, m_runs, sample)));
+        m_samples[technique.name] << sample;
+        QVERIFY2(waitForPeer(
+                     technique.stable, technique.newcomer,
+                     [](const QJsonObject& p) { return str(p, "status") == QLatin1String("offline"); }, 10000),
+            qPrintable(technique.stable + QStringLiteral(" still sees ") + technique.newcomer));
+        QThread::msleep(500);
+    }
+    stopAllDaemons();
+}
+
+Sample BenchNat::measureOnce(const Technique& technique, int run)
+{
+    const QString& stable = technique.stable;
+    const QString& newcomer = technique.newcomer;
+    const QString target = m_virtualIps.value(stable);
+    const QString logName = QStringLiteral("pvcd-%1-%2-%3.log").arg(technique.name).arg(run).arg(newcomer);
+    Sample sample;
+    std::unique_ptr<QProcess> probe = launch(newcomer,
+        { LabGrid::binary(QStringLiteral("pvc-bench-firstbyte")), QStringLiteral("first"), target,
+            QString::number(echoPort), QString::number(firstByteTimeoutMs), QStringLiteral("10") },
+        true);
+    QByteArray probeOut;
+    while (probe && !probeOut.contains("ready\n") && probe->waitForReadyRead(5000))
+        probeOut += probe->readAllStandardOutput();
+    if (!probeOut.contains("ready\n")) {
+        sample.error = QStringLiteral("the first-byte probe did not start");
+        return sample;
+    }
+    const qint64 startWallMs = QDateTime::currentMSecsSinceEpoch();
+    const qint64 startNs = monoNs();
+    if (!startDaemon(newcomer, logName)) {
+        sample.error = QStringLiteral("pvcd did not start");
+        return sample;
+    }
+    const auto sinceStart = [&] { return double(monoNs() - startNs) / 1e6; };
+    const auto isDirect = [](const QJsonObject& peer) { return str(peer, "path") == QLatin1String("direct"); };
+    QJsonObject stableView;
+    QJsonObject newcomerView;
+    for (;;) {
+        if (sample.ttfbMs < 0 && probe->waitForReadyRead(0))
+            probeOut += probe->readAllStandardOutput();
+        if (sample.ttfbMs < 0 && probeOut.contains("first ")) {
+            static const QRegularExpression first(QStringLiteral(R"(first mono_ns=(\d+))"));
+            const QRegularExpressionMatch match = first.match(QString::fromLatin1(probeOut));
+            if (!match.hasMatch()) {
+                sample.error = QStringLiteral("no first byte within %1 s").arg(firstByteTimeoutMs / 1000);
+                break;
+            }
+            sample.ttfbMs = double(match.captured(1).toLongLong() - startNs) / 1e6;
+        }
+        stableView = peerOf(stable, newcomer);
+        newcomerView = peerOf(newcomer, stable);
+        const double now = sinceStart();
+        if (sample.directStableMs < 0 && isDirect(stableView))
+            sample.directStableMs = now;
+        if (sample.directNewcomerMs < 0 && isDirect(newcomerView))
+            sample.directNewcomerMs = now;
+        if (sample.ttfbMs >= 0) {
+            const bool bothDirect = sample.directStableMs >= 0 && sample.directNewcomerMs >= 0;
+            if (technique.expectDirect ? bothDirect || now > directBoundMs : now > sample.ttfbMs + relayWatchMs)
+                break;
+        } else if (now > firstByteTimeoutMs + 2000) {
+            sample.error = QStringLiteral("no first byte within %1 s").arg(firstByteTimeoutMs / 1000);
+            break;
+        }
+        QThread::msleep(pollMs);
+    }
+    if (sample.directStableMs >= 0 && sample.directNewcomerMs >= 0)
+        sample.directMs = qMax(sample.directStableMs, sample.directNewcomerMs);
+    sample.path = str(stableView, "path");
+    sample.technique = str(stableView, "technique");
+    sample.newcomerTechnique = str(newcomerView, "technique");
+    sample.relay = str(stableView, "relay");
+    sample.tunnelRttMs = stableView.value(QLatin1String("tunnel_rtt_ms")).toDouble(-1);
+
+    // (c) Over the tunnel as it now is, and over the underlay where it connects.
+    const QString overTunnel = target + QLatin1Char(':') + QString::number(echoPort);
+    const QString overUnderlay = m_lab->address(stable) + QLatin1Char(':') + QString::number(echoPort);
+    const ConnectFigures connect = connectFigures(
+        newcomer, technique.underlay ? QStringList { overTunnel, overUnderlay } : QStringList { overTunnel });
+    sample.tunnelConnectUs = connect.value(overTunnel, -1);
+    sample.underlayConnectUs = connect.value(overUnderlay, -1);
+
+    stopDaemon(newcomer);
+    readMilestones(m_grid->dir() + QLatin1Char('/') + logName, startWallMs, stable, QString(), &sample.milestones);
+    readMilestones(m_grid->dir() + QStringLiteral("/pvcd-%1-%2.log").arg(technique.name, stable), startWallMs, newcomer,
+        QStringLiteral("other "), &sample.milestones);
+    if (probe->state() != QProcess::NotRunning) {
+        probe->kill();
+        probe->waitForFinished(3000);
+    }
+    return sample;
+}
+
+PathFigures BenchNat::measurePath(
+    const QString& label, const QString& client, const QString& server, const QString& target)
+{
+    PathFigures figures;
+    figures.label = label;
+    const QJsonObject seen = peerOf(client, server);
+    figures.path = label == QLatin1String("underlay") ? QStringLiteral("-")
+                                                      : str(seen, "path")
+            + (seen.contains(QLatin1String("relay")) ? QLatin1Char('/') + str(seen, "relay") : QString());
+    figures.tunnelRttMs = seen.value(QLatin1String("tunnel_rtt_ms")).toDouble(-1);
+    const QString echo = target + QLatin1Char(':') + QString::number(echoPort);
+    figures.connectUs = connectFigures(client, { echo }).value(echo, -1);
+
+    QList<qint64> pids;
+    for (const QString& node : { client, server })
+        if (m_daemons.count(node))
+            pids << m_daemons.at(node)->processId();
+    for (const QString& broker : brokers) {
+        QProcess list;
+        list.start(
+            QStringLiteral("ip"), { QStringLiteral("netns"), QStringLiteral("pids"), m_lab->namespaceName(broker) });
+        list.waitForFinished(5000);
+        for (const QByteArray& pid : list.readAllStandardOutput().split('\n')) {
+            QFile comm(QStringLiteral("/proc/%1/comm").arg(QString::fromLatin1(pid.trimmed())));
+            if (!pid.trimmed().isEmpty() && comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "pvc-broker")
+                figures.brokerPids << pid.trimmed().toLongLong();
+        }
+    }
+    const int seconds = envInt("BENCH_SECONDS", 8);
+    qint64 daemonTicks = 0;
+    qint64 brokerTicks = 0;
+    for (const qint64 pid : std::as_const(pids))
+        daemonTicks -= cpuTicks(pid);
+    for (const qint64 pid : std::as_const(figures.brokerPids))
+        brokerTicks -= cpuTicks(pid);
+    const qint64 startNs = monoNs();
+    const RunResult run = m_lab->exec(client,
+        { QStringLiteral("iperf3"), QStringLiteral("-c"), target, QStringLiteral("-p"), QString::number(iperfPort),
+            QStringLiteral("-t"), QString::number(seconds), QStringLiteral("-O"), QStringLiteral("1"),
+            QStringLiteral("--connect-timeout"), QStringLiteral("5000"), QStringLiteral("-J") },
+        (seconds + 30) * 1000);
+    const double elapsed = double(monoNs() - startNs) / 1e9;
+    for (const qint64 pid : std::as_const(pids))
+        daemonTicks += cpuTicks(pid);
+    for (const qint64 pid : std::as_const(figures.brokerPids))
+        brokerTicks += cpuTicks(pid);
+    const double hz = double(sysconf(_SC_CLK_TCK));
+    figures.daemonCpu = pids.isEmpty() ? -1 : 100.0 * double(daemonTicks) / hz / elapsed;
+    figures.brokerCpu = 100.0 * double(brokerTicks) / hz / elapsed;
+    const QJsonObject end = QJsonDocument::fromJson(run.out.toUtf8()).object().value(QLatin1String("end")).toObject();
+    figures.mbits
+        = end.value(QLatin1String("sum_received")).toObject().value(QLatin1String("bits_per_second")).toDouble(-1e6)
+        / 1e6;
+    figures.retransmits = end.value(QLatin1String("sum_sent")).toObject().value(QLatin1String("retransmits")).toInt(-1);
+    if (run.exitCode != 0)
+        figures.error = run.out.right(300) + run.err.right(300);
+    return figures;
+}
+
+// Underlay, direct, UDP relay and TCP relay between the same two members, in rounds.
+void BenchNat::throughput()
+{
+    if (QStandardPaths::findExecutable(QStringLiteral("iperf3")).isEmpty())
+        QSKIP("iperf3 is not installed (tests/bench/bench_dataplane.sh installs it)");
+    const QString client = QStringLiteral("hcone1");
+    const QString server = QStringLiteral("pub1");
+    const QString overlay = m_virtualIps.value(server);
+    stopAllDaemons();
+    auto iperf = launch(server,
+        { QStringLiteral("iperf3"), QStringLiteral("-s"), QStringLiteral("-p"), QString::number(iperfPort) }, false,
+        m_grid->dir() + QStringLiteral("/iperf3-server.log"));
+    QVERIFY2(iperf && m_lab->waitForListening(server, iperfPort), "the iperf3 server did not start");
+    QVERIFY(startDaemon(server, QStringLiteral("pvcd-throughput-%1.log").arg(server)));
+    QVERIFY(startDaemon(client, QStringLiteral("pvcd-throughput-%1.log").arg(client)));
+    QVERIFY(waitForSettled(server, 15000) && waitForSettled(client, 15000));
+    const auto both = [&](const std::function<bool(const QJsonObject&)>& condition, int timeoutMs) {
+        return waitForPeer(client, server, condition, timeoutMs) && waitForPeer(server, client, condition, timeoutMs);
+    };
+    const auto direct = [](const QJsonObject& p) { return str(p, "path") == QLatin1String("direct"); };
+    const auto relayed = [](const QString& kind) {
+        return [kind](const QJsonObject& p) {
+            return str(p, "path") == QLatin1String("relay") && str(p, "relay") == kind;
+        };
+    };
+    const auto restartClient = [&] {
+        stopDaemon(client);
+        waitForPeer(
+            server, client, [](const QJsonObject& p) { return str(p, "status") == QLatin1String("offline"); }, 10000);
+        return startDaemon(client, QStringLiteral("pvcd-throughput-%1.log").arg(client))
+            && waitForSettled(client, 15000);
+    };
+    const int rounds = envInt("BENCH_ROUNDS", 3);
+    qInfo("throughput: iperf3 %s -> %s, %d rounds of %d s; load average %s", qPrintable(client), qPrintable(server),
+        rounds, envInt("BENCH_SECONDS", 8), qPrintable(loadAverage()));
+    for (int round = 1; round <= rounds; ++round) {
+        QList<PathFigures> figures;
+        figures << measurePath(QStringLiteral("underlay"), client, server, m_lab->address(server));
+        QVERIFY2(both(direct, directBoundMs), "not direct");
+        figures << measurePath(QStringLiteral("direct"), client, server, overlay);
+        {
+            LabCut cut(*m_lab, m_lab->publicAddress(client), m_lab->publicAddress(server));
+            QVERIFY2(cut.active(), qPrintable(cut.error()));
+            QVERIFY2(both(relayed(QStringLiteral("udp")), 20000), "not on the UDP relay");
+            figures << measurePath(QStringLiteral("udp-relay"), client, server, overlay);
+        }
+        {
+            UdpBlock block(*m_lab, client);
+            QVERIFY2(block.active(), "cannot drop the client's UDP");
+            QVERIFY2(restartClient(), "pvcd did not start again");
+            QVERIFY2(both(relayed(QStringLiteral("tcp")), 20000), "not on the TCP relay");
+            figures << measurePath(QStringLiteral("tcp-relay"), client, server, overlay);
+        }
+        QVERIFY2(restartClient(), "pvcd did not start again");
+        for (const PathFigures& f : std::as_const(figures))
+            qInfo("%s", qPrintable(pathLine(round, f)));
+        m_rounds << figures;
+    }
+    stopAllDaemons();
+}
+
+QTEST_GUILESS_MAIN(BenchNat)
+#include "bench_nat.moc"
