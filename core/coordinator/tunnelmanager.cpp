@@ -181,6 +181,7 @@ void TunnelManager::stop()
     for (Tunnel& tunnel : m_tunnels) {
         releaseTcp(tunnel);
         delete tunnel.tcpPunch;
+        delete tunnel.ttcpClient;
     }
     m_tunnels.clear();
     delete m_dnsNotifier;
@@ -402,6 +403,8 @@ void TunnelManager::handleRecord(const QString& name, const QJsonObject& record)
         tunnel.nextPunchMs = 0;
     } else if (type == QLatin1String("tunnel-tcp")) {
         handleTcpRecord(name, tunnel, record);
+    } else if (type == QLatin1String("tunnel-ttcp")) {
+        handleTtcpRecord(name, tunnel, record);
     } else if (type == QLatin1String("tunnel-punch")) {
         tunnel.sprayRequested = record.value(QLatin1String("spray")).toBool();
     } else if (type == QLatin1String("tunnel-path")) {
@@ -462,6 +465,7 @@ void TunnelManager::removePeer(const QString& name)
         m_dataPlane->removePeer(it->localIndex);
     releaseTcp(*it);
     delete it->tcpPunch;
+    delete it->ttcpClient;
     m_tunnels.erase(it);
 }
 

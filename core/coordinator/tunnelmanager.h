@@ -25,6 +25,7 @@ class PeerSession;
 class PolicyFilter;
 struct PeerStats;
 class TcpPunch;
+class TtcpClient;
 class TcpFrameReader;
 
 // The host's side of the data plane (DESIGN.md, Data plane): the TUN device and DNS socket from
@@ -137,6 +138,8 @@ private:
         // TCP paths, for networks that drop UDP (tunneltcp.cpp).
         QStringList peerTcpAddresses;
         QPointer<TcpPunch> tcpPunch;
+        QPointer<TtcpClient> ttcpClient;
+        bool ttcpTried = false;
         QPointer<QTcpSocket> tcp;
         std::shared_ptr<TcpFrameReader> tcpFrames;
         QString tcpPeer; // "ip:port" of the connection
@@ -174,9 +177,12 @@ private:
     void maybeStartTcp(const QString& name, Tunnel& tunnel, qint64 now);
     void handleTcpRecord(const QString& name, Tunnel& tunnel, const QJsonObject& record);
     void startTcpPunch(const QString& name, Tunnel& tunnel, quint16 peerPort);
-    void useTcp(const QString& name, Tunnel& tunnel, int fd, const QString& peer);
+    void useTcp(const QString& name, Tunnel& tunnel, int fd, const QString& peer, const QString& technique);
     void readTcp(const QString& name);
     void releaseTcp(Tunnel& tunnel);
+    void startTtcpServer(const QString& name, Tunnel& tunnel);
+    void handleTtcpRecord(const QString& name, Tunnel& tunnel, const QJsonObject& record);
+    QString peerPublicAddress(const Tunnel& tunnel) const;
     bool sendTcp(Tunnel& tunnel, const QByteArray& datagram);
 
     Options m_options;

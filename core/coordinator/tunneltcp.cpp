@@ -5,6 +5,7 @@
 // (tunnel/tcpframes.h); the datagrams authenticate themselves, so the connection needs no other
 // protection.
 #include "common/logging.h"
+#include "connectivity/helperclient.h"
 #include "connectivity/tcppunch.h"
 #include "coordinator/tunnelmanager.h"
 #include "coordinator/tunnelpathsutil.h"
@@ -17,6 +18,8 @@
 #include <QNetworkInterface>
 #include <QTcpSocket>
 #include <QtEndian>
+#include <arpa/inet.h>
+#include <unistd.h>
 
 namespace pvc::core {
 
@@ -26,7 +29,8 @@ namespace {
 constexpr qint64 TcpFirstAttemptDelayMs = 500; // the peer's tunnel-info may still be on its way
 constexpr qint64 TcpRetryMs = 30000; // after a failed attempt, doubled up to TcpMaxRetryMs
 constexpr qint64 TcpMaxRetryMs = 300000;
-constexpr int TcpPunchTimeoutMs = 8000;
+constexpr int TcpPunchTimeoutMs = 5000;
+constexpr int TtcpTimeoutMs = 8000;
 constexpr qint64 MaxTcpBacklogBytes = 512 * 1024;
 
 QList<TcpEndpoint> tcpCandidates(const QStringList& addresses, quint16 port)
@@ -78,14 +82,22 @@ void TunnelManager::startTcpPunch(const QString& name, Tunnel& tunnel, quint16 p
             ::close(fd);
             return;
         }
-        useTcp(name, *it, fd, peer.toString());
+        useTcp(name, *it, fd, peer.toString(), QStringLiteral("tcp-punch"));
     });
     connect(punch, &TcpPunch::failed, this, [this, name, punch](const QString& code, const QString& detail) {
         punch->deleteLater();
-        qCInfo(lcDaemon) << "TCP hole punching to" << name << "failed:" << code << detail << "; staying on the relay";
+        qCInfo(lcDaemon) << "TCP hole punching to" << name << "failed:" << code << detail;
         const auto it = m_tunnels.find(name);
-        if (it != m_tunnels.end() && it->tcpPunch == punch)
-            it->tcpPunch.clear();
+        if (it == m_tunnels.end() || it->tcpPunch != punch)
+            return;
+        it->tcpPunch.clear();
+        // Traversing-TCP next, from the side whose own address is reachable (no NAT in front of it).
+        const bool weServe = m_local.nat == QLatin1String("none")
+            && (it->peerNat != QLatin1String("none") || (it->session && it->session->isTlsClient()));
+        if (weServe && m_helper && !it->ttcpTried && it->peerNat != QLatin1String("symmetric"))
+            startTtcpServer(name, *it);
+        else
+            qCInfo(lcDaemon) << "staying on the relay to" << name;
     });
     QJsonObject record = ipc::makeMessage("tunnel-tcp");
     record.insert(QStringLiteral("port"), *port);
@@ -122,7 +134,7 @@ void TunnelManager::handleTcpRecord(const QString& name, Tunnel& tunnel, const Q
     }
 }
 
-void TunnelManager::useTcp(const QString& name, Tunnel& tunnel, int fd, const QString& peer)
+void TunnelManager::useTcp(const QString& name, Tunnel& tunnel, int fd, const QString& peer, const QString& technique)
 {
     releaseTcp(tunnel);
     auto* socket = new QTcpSocket(this);
@@ -147,9 +159,119 @@ void TunnelManager::useTcp(const QString& name, Tunnel& tunnel, int fd, const QS
     tunnel.path = Path::DirectTcp;
     tunnel.confirmed = false;
     tunnel.pathSinceMs = nowMs();
-    tunnel.technique = QStringLiteral("tcp-punch");
-    qCInfo(lcDaemon) << "direct TCP path to" << name << "at" << peer << "( tcp-punch ) after"
+    tunnel.technique = technique;
+    qCInfo(lcDaemon) << "direct TCP path to" << name << "at" << peer << "(" << technique << ") after"
                      << (tunnel.pathSinceMs - tunnel.startedMs) << "ms";
+}
+
+// Traversing-TCP (the paper's section 4.4.3), server side: we listen and accept only the peer; the
+// peer connects, its helper captures the SYN it sent (which our firewall dropped), the SYN comes to
+// us over the peer session, and our helper injects it into our own stack. Our SYN-ACK then leaves
+// as the answer of a connection our firewall already tracks, and the peer's NAT knows it too.
+QString TunnelManager::peerPublicAddress(const Tunnel& tunnel) const
+{
+    if (!tunnel.peerTcpAddresses.isEmpty())
+        return tunnel.peerTcpAddresses.first();
+    const sockaddr_in outside = publicEndpoint(tunnel);
+    return outside.sin_port ? QHostAddress(ntohl(outside.sin_addr.s_addr)).toString() : QString();
+}
+
+void TunnelManager::startTtcpServer(const QString& name, Tunnel& tunnel)
+{
+    tunnel.ttcpTried = true;
+    const QHostAddress client(peerPublicAddress(tunnel));
+    if (client.isNull() || !tunnel.session)
+        return;
+    auto* wait = new TcpPunch(this);
+    const auto port = wait->listen(0);
+    const auto allowed = port ? m_helper->allowTtcpPort(*port) : Result<bool>(port.error());
+    if (!port || !allowed) {
+        qCWarning(lcDaemon) << "no Traversing-TCP to" << name << ":" << allowed.error().code << allowed.error().detail;
+        wait->deleteLater();
+        return;
+    }
+    tunnel.tcpPunch = wait;
+    connect(wait, &TcpPunch::succeeded, this, [this, name, wait](const TcpEndpoint& peer) {
+        const int fd = wait->takeSocket();
+        wait->deleteLater();
+        const auto it = m_tunnels.find(name);
+        if (it == m_tunnels.end() || it->tcpPunch != wait) {
+            ::close(fd);
+            return;
+        }
+        it->tcpPunch.clear();
+        useTcp(name, *it, fd, peer.toString(), QStringLiteral("ttcp"));
+    });
+    connect(wait, &TcpPunch::failed, this, [this, name, wait](const QString& code, const QString& detail) {
+        wait->deleteLater();
+        qCInfo(lcDaemon) << "Traversing-TCP from" << name << "failed:" << code << detail << "; staying on the relay";
+        const auto it = m_tunnels.find(name);
+        if (it != m_tunnels.end() && it->tcpPunch == wait)
+            it->tcpPunch.clear();
+    });
+    wait->start({ TcpEndpoint { client, 0 } }, TtcpTimeoutMs); // accept-only: the injected SYN's connection
+    QJsonObject record = ipc::makeMessage("tunnel-ttcp");
+    record.insert(QStringLiteral("phase"), QStringLiteral("offer"));
+    record.insert(QStringLiteral("port"), *port);
+    tunnel.session->sendRecord(record);
+    qCInfo(lcDaemon) << "Traversing-TCP: waiting on port" << *port << "for" << name << "at" << client.toString();
+}
+
+void TunnelManager::handleTtcpRecord(const QString& name, Tunnel& tunnel, const QJsonObject& record)
+{
+    const QString phase = record.value(QLatin1String("phase")).toString();
+    if (tunnel.path == Path::DirectTcp || !m_helper)
+        return;
+    if (phase == QLatin1String("offer")) {
+        // We are the client: connect to the peer's address, and hand the SYN our helper saw to the peer.
+        const qint64 port = record.value(QLatin1String("port")).toInteger();
+        const QHostAddress server(peerPublicAddress(tunnel));
+        if (port < 1 || port > 65535 || server.isNull() || tunnel.ttcpClient)
+            return;
+        tunnel.ttcpTried = true;
+        auto* client = new TtcpClient(m_helper.get(), this);
+        tunnel.ttcpClient = client;
+        if (const auto listening = client->listen(0); !listening) {
+            client->deleteLater();
+            return;
+        }
+        connect(client, &TtcpClient::synCaptured, this, [this, name](const QByteArray& packet) {
+            const auto it = m_tunnels.find(name);
+            if (it == m_tunnels.end() || !it->session)
+                return;
+            QJsonObject syn = ipc::makeMessage("tunnel-ttcp");
+            syn.insert(QStringLiteral("phase"), QStringLiteral("syn"));
+            syn.insert(QStringLiteral("packet"), QString::fromLatin1(packet.toBase64()));
+            it->session->sendRecord(syn);
+        });
+        connect(client, &TtcpClient::succeeded, this, [this, name, client](const TcpEndpoint& peer) {
+            const int fd = client->takeSocket();
+            client->deleteLater();
+            const auto it = m_tunnels.find(name);
+            if (it == m_tunnels.end() || it->ttcpClient != client) {
+                ::close(fd);
+                return;
+            }
+            useTcp(name, *it, fd, peer.toString(), QStringLiteral("ttcp"));
+        });
+        connect(client, &TtcpClient::failed, this, [name, client](const QString& code, const QString& detail) {
+            client->deleteLater();
+            qCInfo(lcDaemon) << "Traversing-TCP to" << name << "failed:" << code << detail << "; staying on the relay";
+        });
+        client->start({ server, quint16(port) }, TtcpTimeoutMs);
+    } else if (phase == QLatin1String("syn") && tunnel.tcpPunch) {
+        // We are the server: the SYN must be for the port we declared, from the peer as brokers see it.
+        const QString text = record.value(QLatin1String("packet")).toString();
+        if (text.size() > 256)
+            return;
+        const QHostAddress client(peerPublicAddress(tunnel));
+        const auto syn = rewriteSynForInjection(
+            QByteArray::fromBase64(text.toLatin1()), { client, 0 }, QHostAddress(), tunnel.tcpPunch->localPort());
+        const auto injected = syn ? m_helper->injectSyn(*syn) : Result<bool>(syn.error());
+        if (!injected)
+            qCWarning(lcDaemon) << "Traversing-TCP: the SYN from" << name
+                                << "was not injected:" << injected.error().code << injected.error().detail;
+    }
 }
 
 bool TunnelManager::sendTcp(Tunnel& tunnel, const QByteArray& datagram)

@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTest>
 #include <QThread>
@@ -140,6 +141,7 @@ private Q_SLOTS:
     void brokerKilled();
     void pathUpgrades();
     void pathFallsBack();
+    void traversingTcp();
 
 private:
     // `pvc peers --json` of every member, by member and then by peer name.
@@ -627,6 +629,72 @@ qint64 TstNat::waitForBoth(const QString& a, const QString& b, const QString& pa
 bool TstNat::waitForBytes(const LabTransfer& transfer, qint64 bytes, int timeoutMs)
 {
     return LabGrid::waitFor([&] { return transfer.received() >= bytes; }, timeoutMs, 50);
+}
+
+// Traversing-TCP (the paper's section 4.4.3): pub1 gets a host firewall like ufw's defaults (inbound: only
+// established traffic and loopback; and here also no new outbound connection to the peer, so that TCP hole
+// punching cannot work either), and hnoudp1's network drops UDP, so only TCP can carry their tunnel. hnoudp1's
+// SYN, captured by its helper, crosses the broker in the peer session and pub1's helper injects it: the pair ends
+// on a direct TCP path made by ttcp, and a transfer crosses it intact both ways.
+void TstNat::traversingTcp()
+{
+    QVERIFY(m_grid);
+    const QString server = QStringLiteral("pub1");
+    const QString client = QStringLiteral("hnoudp1");
+    const QString clientPublic = m_lab->publicAddress(client);
+    m_grid->killDaemon(client);
+    const QString rules = QStringLiteral("table inet pvcttcp {\n"
+                                         "    chain input {\n"
+                                         "        type filter hook input priority filter - 5; policy accept;\n"
+                                         "        ct state established,related accept\n"
+                                         "        iif \"lo\" accept\n"
+                                         "        ip saddr %1 ct state new drop\n"
+                                         "    }\n"
+                                         "    chain output {\n"
+                                         "        type filter hook output priority filter - 5; policy accept;\n"
+                                         "        ct state established,related accept\n"
+                                         "        ip daddr %1 ct state new drop\n"
+                                         "    }\n"
+                                         "}\n")
+                              .arg(clientPublic);
+    const QString rulesFile = m_grid->dir() + QStringLiteral("/ttcp-firewall.nft");
+    QFile file(rulesFile);
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.write(rules.toUtf8()) > 0);
+    file.close();
+    const auto removeFirewall = qScopeGuard([&] {
+        m_lab->exec(server,
+            { QStringLiteral("nft"), QStringLiteral("delete"), QStringLiteral("table"), QStringLiteral("inet"),
+                QStringLiteral("pvcttcp") });
+    });
+    const RunResult applied = m_lab->exec(server, { QStringLiteral("nft"), QStringLiteral("-f"), rulesFile });
+    QVERIFY2(applied.exitCode == 0, qPrintable(applied.err));
+    QVERIFY2(m_grid->restartDaemon(client), qPrintable(m_grid->error()));
+
+    QElapsedTimer timer;
+    timer.start();
+    QJsonObject seen;
+    QJsonObject back;
+    while (timer.elapsed() < 40000) {
+        seen = m_grid->peer(client, server);
+        back = m_grid->peer(server, client);
+        if (str(seen, "path") == direct && str(back, "path") == direct)
+            break;
+        QThread::msleep(200);
+    }
+    qInfo("%s - %s: %s and %s after %lld ms (endpoints %s, %s)", qPrintable(client), qPrintable(server),
+        qPrintable(cell(allPeers(), client, server)), qPrintable(cell(allPeers(), server, client)), timer.elapsed(),
+        qPrintable(str(seen, "endpoint")), qPrintable(str(back, "endpoint")));
+    QCOMPARE(str(seen, "path"), direct);
+    QCOMPARE(str(back, "path"), direct);
+    QCOMPARE(str(seen, "technique"), QStringLiteral("ttcp"));
+    QCOMPARE(str(back, "technique"), QStringLiteral("ttcp"));
+    for (const auto& [from, to] : { std::pair { client, server }, std::pair { server, client } }) {
+        const std::unique_ptr<LabTransfer> transfer = m_grid->startTransfer(from, to, m_matrixSource);
+        QVERIFY2(transfer, qPrintable(m_grid->error()));
+        const TransferResult result = transfer->wait(30000);
+        QVERIFY2(result.ok(), qPrintable(result.error));
+    }
+    QCOMPARE(str(m_grid->peer(client, server), "technique"), QStringLiteral("ttcp"));
 }
 
 QTEST_GUILESS_MAIN(TstNat)
