@@ -126,8 +126,9 @@ for a in "${volunteers[@]}"; do
   echo
 done
 echo "(direct/public: one side is reachable; direct/udp-punch: both punched at once, or birthday probing"
-echo " for the symmetric NAT; direct/upnp: through dave's router mapping; relay/udp or relay/tcp: through a broker,"
-echo " end-to-end encrypted: erin's network drops UDP, and two symmetric NATs never meet directly)"
+echo " for carol's symmetric NAT; direct/upnp: through dave's router mapping; direct/tcp-punch: erin's network"
+echo " drops UDP, so TCP hole punching; relay/tcp: through a broker inside the end-to-end encrypted peer session,"
+echo " since carol's NAT gives every TCP connection a random port too)"
 echo
 echo "dave's router mapping, as miniupnpd lists it:"
 in_ns rdave nft list chain inet pvclab prerouting_miniupnpd 2>/dev/null | grep -E 'dnat|udp' || true
