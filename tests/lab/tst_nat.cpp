@@ -13,6 +13,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTest>
@@ -142,6 +143,7 @@ private Q_SLOTS:
     void pathUpgrades();
     void pathFallsBack();
     void traversingTcp();
+    void upnpCleansUp();
 
 private:
     // `pvc peers --json` of every member, by member and then by peer name.
@@ -695,6 +697,78 @@ void TstNat::traversingTcp()
         QVERIFY2(result.ok(), qPrintable(result.error));
     }
     QCOMPARE(str(m_grid->peer(client, server), "technique"), QStringLiteral("ttcp"));
+}
+
+// The UPnP mapping pvcd makes on its home router lives exactly as long as pvcd: there while it runs, gone
+// after a clean exit (SIGTERM), and still there after a SIGKILL until the next start removes it. The witness is
+// `upnpc -l` run in the router's namespace against its own miniupnpd.
+void TstNat::upnpCleansUp()
+{
+    QVERIFY(m_grid);
+    const QString home = QStringLiteral("hupnp1");
+    const QString router = m_lab->routerOf(home);
+    const QString lanGateway = m_lab->address(home).section(QLatin1Char('.'), 0, 2) + QStringLiteral(".1");
+    const QString url = QStringLiteral("http://%1:5000/rootDesc.xml").arg(lanGateway);
+    const QString description = QStringLiteral("pvc ") + home;
+    // The router's mappings with pvcd's description, as "external->internal_address:internal_port".
+    auto mappings = [&] {
+        const RunResult listed
+            = m_lab->exec(router, { QStringLiteral("upnpc"), QStringLiteral("-u"), url, QStringLiteral("-l") });
+        static const QRegularExpression row(QStringLiteral(R"(^\s*\d+\s+UDP\s+(\d+)->([\d.]+):(\d+)\s+'([^']*)')"));
+        QStringList out;
+        for (const QString& line : listed.out.split(QLatin1Char('\n'))) {
+            const auto match = row.match(line);
+            if (match.hasMatch() && match.captured(4) == description)
+                out << match.captured(1) + QStringLiteral("->") + match.captured(2) + QLatin1Char(':')
+                        + match.captured(3);
+        }
+        return out;
+    };
+    auto waitFor = [](const std::function<bool()>& condition, int timeoutMs) {
+        QElapsedTimer timer;
+        timer.start();
+        while (!condition()) {
+            if (timer.elapsed() > timeoutMs)
+                return false;
+            QThread::msleep(200);
+        }
+        return true;
+    };
+    auto expected = [&] {
+        const QJsonObject status = m_grid->status(home);
+        const QJsonObject upnp = status.value(QLatin1String("upnp")).toObject();
+        const QString external = str(upnp, "external");
+        const int port = status.value(QLatin1String("tunnel")).toObject().value(QLatin1String("udp_port")).toInt();
+        if (str(upnp, "state") != QLatin1String("mapped") || external.isEmpty() || port == 0)
+            return QString();
+        return external.section(QLatin1Char(':'), 1) + QStringLiteral("->") + m_lab->address(home) + QLatin1Char(':')
+            + QString::number(port);
+    };
+
+    QString running;
+    QVERIFY2(waitFor([&] { return !(running = expected()).isEmpty(); }, 15000),
+        qPrintable(QStringLiteral("pvcd reports no mapping: %1")
+                       .arg(QString::fromUtf8(QJsonDocument(m_grid->status(home)).toJson(QJsonDocument::Compact)))));
+    QCOMPARE(mappings(), QStringList { running });
+    qInfo("while pvcd runs, the router maps %s (%s)", qPrintable(running), qPrintable(description));
+
+    QVERIFY2(m_grid->stopDaemon(home), "pvcd did not exit cleanly on SIGTERM");
+    QVERIFY2(waitFor([&] { return mappings().isEmpty(); }, 5000),
+        qPrintable(QStringLiteral("still mapped after a clean exit: %1").arg(mappings().join(QLatin1Char(' ')))));
+
+    QVERIFY2(m_grid->restartDaemon(home), qPrintable(m_grid->error()));
+    QString second;
+    QVERIFY(waitFor([&] { return !(second = expected()).isEmpty(); }, 15000));
+    QCOMPARE(mappings(), QStringList { second });
+    m_grid->killDaemon(home);
+    QCOMPARE(mappings(), QStringList { second }); // nobody removed it
+    QVERIFY2(m_grid->restartDaemon(home), qPrintable(m_grid->error()));
+    QString third;
+    QVERIFY(waitFor([&] { return !(third = expected()).isEmpty(); }, 15000));
+    qInfo("after SIGKILL the stale %s stayed; the next start left only %s", qPrintable(second), qPrintable(third));
+    // pvcd takes a new UDP port at each start, so the stale mapping is a different row: it must be gone.
+    QVERIFY2(third != second, "the same port twice: this run cannot tell a reclaimed mapping from a reused one");
+    QCOMPARE(mappings(), QStringList { third });
 }
 
 QTEST_GUILESS_MAIN(TstNat)

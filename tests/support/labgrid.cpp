@@ -387,6 +387,19 @@ void LabGrid::killDaemon(const QString& node)
     }
 }
 
+bool LabGrid::stopDaemon(const QString& node, int timeoutMs)
+{
+    QProcess* daemon = process(node + QStringLiteral("-pvcd"));
+    if (!daemon || daemon->state() == QProcess::NotRunning)
+        return true;
+    daemon->terminate();
+    if (daemon->waitForFinished(timeoutMs))
+        return daemon->exitStatus() == QProcess::NormalExit;
+    daemon->kill();
+    daemon->waitForFinished(5000);
+    return false;
+}
+
 bool LabGrid::daemonRunning(const QString& node) const
 {
     const QProcess* daemon = process(node + QStringLiteral("-pvcd"));

@@ -72,6 +72,8 @@ public:
     bool restartDaemon(const QString& node);
     // SIGKILL to pvcd's own PID; waits until it is gone.
     void killDaemon(const QString& node);
+    // SIGTERM, as a service manager stops it: true if pvcd exited by itself within timeoutMs.
+    bool stopDaemon(const QString& node, int timeoutMs = 5000);
     bool daemonRunning(const QString& node) const;
     // pvc join as nobody; the elapsed time since the join started is joinedFor().
     bool join(const QString& node, const QString& token, const QString& name = {});
