@@ -511,6 +511,31 @@ void TstNat::brokerKilled()
     QVERIFY2(away.isEmpty(),
         qPrintable(QStringLiteral("not connected to %1 again: ").arg(victim) + away.join(QLatin1Char(' '))));
     qInfo("every member was connected to %s again %lld ms after it restarted", qPrintable(victim), timer.elapsed());
+
+    // Then the broker that relays a pair dies in the middle of a transfer over that relay: the pair moves to the
+    // other broker and the transfer completes intact.
+    if (!relayedPair)
+        return;
+    LabShaper shaper(*m_lab, relayedPair->left, slowRate);
+    QVERIFY2(shaper.active(), qPrintable(shaper.error()));
+    const std::unique_ptr<LabTransfer> transfer
+        = m_grid->startTransfer(relayedPair->left, relayedPair->right, m_slowSource);
+    QVERIFY2(transfer, qPrintable(m_grid->error()));
+    QVERIFY2(waitForBytes(*transfer, 256 * 1024, 20000),
+        qPrintable(QStringLiteral("only %1 bytes arrived over the relay").arg(transfer->received())));
+    const qint64 before = transfer->received();
+    m_grid->killBroker(relayBroker);
+    timer.restart();
+    const TransferResult relayed = transfer->wait(90000);
+    QVERIFY2(relayed.ok(), qPrintable(relayed.error));
+    const QString otherBroker = relayBroker == brokers.first() ? brokers.last() : brokers.first();
+    const QJsonObject seen = m_grid->peer(relayedPair->left, relayedPair->right);
+    qInfo("%s - %s: %s died %lld of %lld bytes into the transfer, which completed intact %lld ms later; now %s via %s",
+        qPrintable(relayedPair->left), qPrintable(relayedPair->right), qPrintable(relayBroker), before,
+        transfer->size(), timer.elapsed(), qPrintable(cell(allPeers(), relayedPair->left, relayedPair->right)),
+        qPrintable(str(seen, "endpoint")));
+    QCOMPARE(str(seen, "endpoint"), m_grid->brokerAddress(otherBroker));
+    QVERIFY2(m_grid->restartBroker(relayBroker), qPrintable(m_grid->error()));
 }
 
 // Two members behind cone NATs start with no direct path between them, so their tunnel is relayed; once the block
