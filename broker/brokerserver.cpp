@@ -55,6 +55,7 @@ BrokerServer::BrokerServer(BrokerStore* store, const QSslCertificate& certificat
     , m_store(store)
     , m_server(new QSslServer(this))
     , m_udp(new QUdpSocket(this))
+    , m_stunAlt(new QUdpSocket(this))
     , m_certificate(certificate)
     , m_key(key)
     , m_tlsFingerprint(certificate.digest(QCryptographicHash::Sha256))
@@ -68,6 +69,7 @@ BrokerServer::BrokerServer(BrokerStore* store, const QSslCertificate& certificat
     m_server->setHandshakeTimeout(HelloTimeoutMs);
     connect(m_server, &QSslServer::pendingConnectionAvailable, this, &BrokerServer::handleNewConnection);
     connect(m_udp, &QUdpSocket::readyRead, this, &BrokerServer::handleDatagrams);
+    connect(m_stunAlt, &QUdpSocket::readyRead, this, &BrokerServer::handleAltStun);
 
     // Projects seen before a restart come back with their CA and revocation list.
     const QHash<QString, QByteArray> known = m_store->projects();
@@ -85,7 +87,26 @@ bool BrokerServer::listen(const QHostAddress& address, quint16 port, QString* er
         *error = QStringLiteral("UDP: ") + m_udp->errorString();
         return false;
     }
+    // A second STUN port (any free one, announced in the welcome) lets a member behind a symmetric NAT
+    // see that its mapping changes with the destination even when the project has one broker
+    // (docs/protocol.md 2.8). Optional.
+    if (!m_stunAlt->bind(address, 0))
+        qCWarning(lcBroker) << "no second STUN port:" << m_stunAlt->errorString();
     return true;
+}
+
+void BrokerServer::handleAltStun()
+{
+    while (m_stunAlt->hasPendingDatagrams()) {
+        const QNetworkDatagram datagram = m_stunAlt->receiveDatagram(core::stun::MaxMessageBytes + 1);
+        const auto request = core::stun::decode(datagram.data());
+        if (!request || request->type != core::stun::BindingRequest)
+            continue;
+        const QHostAddress sender(datagram.senderAddress().toIPv4Address());
+        m_stunAlt->writeDatagram(
+            core::stun::encodeBindingSuccess(request->transactionId, sender, quint16(datagram.senderPort())),
+            datagram.senderAddress(), quint16(datagram.senderPort()));
+    }
 }
 
 void BrokerServer::handleNewConnection()
@@ -275,6 +296,8 @@ void BrokerServer::handleHello(Session* session, const QJsonObject& message)
     welcome.insert(QStringLiteral("session"), session->id);
     if (session->relayTag)
         welcome.insert(QStringLiteral("relay_tag"), qint64(session->relayTag));
+    if (m_stunAlt->state() == QAbstractSocket::BoundState)
+        welcome.insert(QStringLiteral("stun_alt_port"), m_stunAlt->localPort());
     welcome.insert(QStringLiteral("observed"),
         session->socket->peerAddress().toString() + QLatin1Char(':') + QString::number(session->socket->peerPort()));
     session->channel->send(welcome);

@@ -70,6 +70,7 @@ private:
     void handleRelayData(Session* session, const QJsonObject& message);
     void handleRelayClose(Session* session, const QJsonObject& message);
     void handleDatagrams();
+    void handleAltStun(); // binding requests on the second STUN port only: no relay, no USERNAME binding
     void relayDatagram(const QByteArray& datagram, const QString& senderEndpoint);
     void setUdpEndpoint(Session* session, const QString& endpoint);
     void closeSession(Session* session);
@@ -86,6 +87,7 @@ private:
     BrokerStore* m_store;
     QSslServer* m_server;
     QUdpSocket* m_udp;
+    QUdpSocket* m_stunAlt;
     QSslCertificate m_certificate;
     QSslKey m_key;
     QByteArray m_tlsFingerprint;

@@ -196,6 +196,8 @@ void Daemon::handleBrokerMessage(BrokerConnection* broker, const QJsonObject& me
         status.observedTcp = str(message, "observed");
         status.lastError.clear();
         status.relayTag = quint32(message.value(QLatin1String("relay_tag")).toInteger());
+        const qint64 altPort = message.value(QLatin1String("stun_alt_port")).toInteger();
+        status.stunAltPort = altPort > 0 && altPort < 65536 ? quint16(altPort) : 0;
         if (status.role == QLatin1String("guest"))
             sendPendingEnrolment(broker);
         else
@@ -276,15 +278,21 @@ void Daemon::updateLocalInfo()
         if (endpoint && !info.tcpAddresses.contains(endpoint->host))
             info.tcpAddresses << endpoint->host;
     }
-    observed.removeDuplicates();
-    if (observed.isEmpty())
+    // Every observation of the one socket, from each broker's two STUN ports: two destinations or more.
+    QStringList views = observed;
+    for (const BrokerStatus& status : std::as_const(m_brokerStatus))
+        if (!status.observedUdpAlt.isEmpty())
+            views << status.observedUdpAlt;
+    const qsizetype destinations = views.size();
+    views.removeDuplicates();
+    if (views.isEmpty())
         info.nat = QStringLiteral("unknown");
-    else if (observed.size() > 1)
+    else if (views.size() > 1)
         info.nat = QStringLiteral("symmetric"); // one socket, a different mapping per destination
-    else if (hosts.contains(observed.first()))
+    else if (hosts.contains(views.first()))
         info.nat = QStringLiteral("none");
     else
-        info.nat = m_brokerStatus.size() > 1 ? QStringLiteral("endpoint-independent") : QStringLiteral("unknown");
+        info.nat = destinations > 1 ? QStringLiteral("endpoint-independent") : QStringLiteral("unknown");
     m_tunnels->setLocalInfo(info);
 }
 
@@ -340,6 +348,11 @@ void Daemon::sendStun()
         status.stunTransaction = stun::newTransactionId();
         m_tunnels->sendRaw(
             stun::encodeBindingRequest(status.stunTransaction, status.sessionId), address, broker->address().port);
+        if (status.stunAltPort) {
+            status.stunAltTransaction = stun::newTransactionId();
+            m_tunnels->sendRaw(
+                stun::encodeBindingRequest(status.stunAltTransaction, QString()), address, status.stunAltPort);
+        }
     }
 }
 
@@ -350,6 +363,11 @@ void Daemon::handleStun(const QByteArray& datagram)
         return;
     for (BrokerConnection* broker : std::as_const(m_brokers)) {
         BrokerStatus& status = m_brokerStatus[broker];
+        if (!status.stunAltTransaction.isEmpty() && status.stunAltTransaction == message->transactionId) {
+            status.observedUdpAlt
+                = message->mappedAddress.toString() + QLatin1Char(':') + QString::number(message->mappedPort);
+            continue;
+        }
         if (status.stunTransaction.isEmpty() || status.stunTransaction != message->transactionId)
             continue;
         status.observedUdp

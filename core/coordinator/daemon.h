@@ -46,7 +46,10 @@ private:
         QString role; // guest or member, once welcomed
         QString observedTcp;
         QString observedUdp;
+        QString observedUdpAlt; // the same socket as the broker's second STUN port sees it
         QByteArray stunTransaction;
+        QByteArray stunAltTransaction;
+        quint16 stunAltPort = 0; // the broker's second STUN port, from its welcome
         quint32 relayTag = 0;
         QString lastError;
     };

@@ -81,6 +81,8 @@ QJsonObject Daemon::statusJson() const
             entry.insert(QStringLiteral("observed_tcp"), status.observedTcp);
         if (!status.observedUdp.isEmpty())
             entry.insert(QStringLiteral("observed_udp"), status.observedUdp);
+        if (!status.observedUdpAlt.isEmpty())
+            entry.insert(QStringLiteral("observed_udp_alt"), status.observedUdpAlt);
         if (!status.lastError.isEmpty())
             entry.insert(QStringLiteral("error"), status.lastError);
         brokers.append(entry);

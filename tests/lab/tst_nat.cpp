@@ -344,6 +344,39 @@ QString TstNat::matrixText(const QList<Pair>& pairs, const QHash<QString, QHash<
 // symmetric NAT and neither drops UDP ends on a direct path.
 void TstNat::matrix()
 {
+    // What each member learnt of its own network: the NAT's mapping behaviour, judged from each broker's two
+    // STUN ports (so one broker is enough) and from the two brokers.
+    const QHash<QString, QString> expectedNat { { QStringLiteral("public"), QStringLiteral("none") },
+        { QStringLiteral("firewall"), QStringLiteral("none") },
+        { QStringLiteral("cone"), QStringLiteral("endpoint-independent") },
+        { QStringLiteral("symmetric"), QStringLiteral("symmetric") },
+        { QStringLiteral("upnp"), QStringLiteral("endpoint-independent") },
+        { QStringLiteral("noudp"), QStringLiteral("unknown") } };
+    for (const Kind& kind : kinds) {
+        for (const QString& member : kind.members) {
+            QJsonObject status;
+            LabGrid::waitFor(
+                [&] {
+                    status = m_grid->status(member);
+                    bool seen = true;
+                    for (const QJsonValue& broker : status.value(QLatin1String("brokers")).toArray())
+                        seen &= kind.name == QLatin1String("noudp")
+                            || broker.toObject().contains(QLatin1String("observed_udp_alt"));
+                    return seen
+                        && str(status.value(QLatin1String("tunnel")).toObject(), "nat") == expectedNat.value(kind.name);
+                },
+                10000, 200);
+            QCOMPARE(str(status.value(QLatin1String("tunnel")).toObject(), "nat"), expectedNat.value(kind.name));
+            for (const QJsonValue& value : status.value(QLatin1String("brokers")).toArray()) {
+                const QJsonObject broker = value.toObject();
+                // One broker alone tells a symmetric NAT: its two ports see two mappings of the one socket.
+                if (kind.name == QLatin1String("symmetric"))
+                    QVERIFY(str(broker, "observed_udp") != str(broker, "observed_udp_alt"));
+                else if (kind.name != QLatin1String("noudp"))
+                    QCOMPARE(str(broker, "observed_udp_alt"), str(broker, "observed_udp"));
+            }
+        }
+    }
     QVERIFY(m_grid);
     QList<Pair> pairs = matrixPairs();
     QCOMPARE(pairs.size(), 21);
