@@ -432,7 +432,7 @@
 <context>
     <name>pvc::app::JoinPage</name>
     <message>
-        <location filename="../app/tray/joinpage.cpp" line="+51"/>
+        <location filename="../app/tray/joinpage.cpp" line="+52"/>
         <source>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</source>
         <translation>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</translation>
     </message>
@@ -776,8 +776,18 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Trying a direct path</source>
+        <translation>Trying a direct path</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>None yet</source>
         <translation>None yet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Direct (Traversing-TCP)</source>
+        <translation>Direct (Traversing-TCP)</translation>
     </message>
     <message>
         <location line="+2"/>

@@ -432,7 +432,7 @@
 <context>
     <name>pvc::app::JoinPage</name>
     <message>
-        <location filename="../app/tray/joinpage.cpp" line="+51"/>
+        <location filename="../app/tray/joinpage.cpp" line="+52"/>
         <source>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</source>
         <translation>Donnez au projet le temps libre de cet ordinateur. Vous choisirez combien et quand dans l&apos;onglet Calcul, une fois qu&apos;il aura rejoint le projet.</translation>
     </message>
@@ -776,8 +776,18 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>Trying a direct path</source>
+        <translation>Essai d&apos;un chemin direct</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>None yet</source>
         <translation>Aucun pour l&apos;instant</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Direct (Traversing-TCP)</source>
+        <translation>Direct (Traversing-TCP)</translation>
     </message>
     <message>
         <location line="+2"/>

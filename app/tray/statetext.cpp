@@ -154,8 +154,12 @@ QString StateText::path(const QString& path, const QString& technique)
 {
     if (path == QLatin1String("relay"))
         return tr("Relayed by a broker");
+    if (path == QLatin1String("probing"))
+        return tr("Trying a direct path");
     if (path != QLatin1String("direct"))
         return tr("None yet");
+    if (technique == QLatin1String("ttcp"))
+        return tr("Direct (Traversing-TCP)");
     if (technique == QLatin1String("public"))
         return tr("Direct (public address)");
     if (technique == QLatin1String("upnp"))
