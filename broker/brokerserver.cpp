@@ -120,6 +120,7 @@ void BrokerServer::handleNewConnection()
             socket->deleteLater();
             continue;
         }
+        socket->setSocketOption(QAbstractSocket::LowDelayOption, 1); // relayed records must not wait for Nagle
         auto owned = std::make_unique<Session>();
         Session* session = owned.get();
         session->id = QString::fromLatin1(randomBytes(16).toHex());

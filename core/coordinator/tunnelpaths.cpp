@@ -120,6 +120,16 @@ void TunnelManager::choosePath(const QString& name, Tunnel& tunnel, const PeerSt
         return;
     }
     if (tunnel.path == Path::Direct) {
+        // The peer now reaches us from another address or on another of our sockets (a NAT that rebound,
+        // or the socket the other side kept after birthday probing): answer there, where it listens.
+        const bool elsewhere = tunnelpaths::endpointText(peer.lastDirectSource) != endpointText(tunnel.directEndpoint)
+            || peer.lastDirectSocket != tunnel.directSocket;
+        if (peer.lastDirectSource.sin_port != 0 && directAgoMs >= 0 && directAgoMs < 1000 && elsewhere
+            && onPathMs > 500) {
+            qCInfo(lcDaemon) << name << "now reaches us from" << endpointText(peer.lastDirectSource);
+            useDirect(name, tunnel, peer.lastDirectSource, peer.lastDirectSocket);
+            return;
+        }
         if (directAgoMs >= 0 && directAgoMs < onPathMs)
             tunnel.confirmed = true;
         if (!tunnel.confirmed && onPathMs > DirectTrialMs) {

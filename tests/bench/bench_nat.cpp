@@ -1,13 +1,14 @@
 // Connection set-up per NAT traversal technique, and relayed against direct throughput (docs/benchmarks.md,
-// "NAT traversal"). On tests/lab/topologies/nat-pairs.topo, with real brokers, master, helpers and pvcds:
+// "NAT traversal benchmark"), on tests/lab/topologies/nat-pairs.topo with real brokers, master, helpers and pvcds.
 //
-// - ttfb: for one pair per technique, ten times, the member behind the first router (the "newcomer") gets a new
-//   pvcd, and from the moment it is started the benchmark measures (a) the first byte of a TCP request/response to
-//   the other member's virtual IP, (b) when `pvc peers` shows the path as direct on both sides, and (c) a fresh
-//   TCP connection with one byte each way over the tunnel that is then up, against the same over the underlay
-//   where the underlay connects at all.
+// - ttfb: for one pair per technique, ten times, one member of the pair (the "newcomer") gets a new pvcd. From the
+//   moment it is started, the benchmark measures (a) the first byte of a TCP request/response to the other member's
+//   virtual IP, and (b) when `pvc peers` shows the path as direct on both sides. Then (c) it times fresh TCP
+//   connections with one byte each way over the tunnel that is up, in turn with the same over the underlay (where
+//   it connects at all) and to a reference host.
 // - throughput: iperf3 from a cone member to a public one, over the underlay, the direct path, the UDP relay (the
-//   two addresses cut from each other) and the TCP relay (the cone member's UDP dropped), in rounds.
+//   two addresses cut from each other), a direct TCP path (the cone member's UDP dropped) and the TCP relay (both),
+//   in rounds.
 //
 // Only the two members of the pair being measured run, so nothing else shares their set-up. It asserts nothing
 // about the figures: it fails only when the lab or the grid cannot be set up. Needs root; skipped otherwise.
@@ -15,10 +16,10 @@
 #include "ipc/controlclient.h"
 #include "labcut.h"
 #include "labgrid.h"
+#include "udpblock.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -36,6 +37,7 @@ using pvc::test::LabCut;
 using pvc::test::LabGrid;
 using pvc::test::LabNetwork;
 using pvc::test::RunResult;
+using pvc::test::UdpBlock;
 using namespace pvc::bench;
 
 namespace {
@@ -44,25 +46,39 @@ const QString allowAll
     = QStringLiteral(R"({"format":"pvc-policy-1","rules":[{"from":"any","to":"any","proto":"any","ports":"any"}]})");
 const QStringList brokers { QStringLiteral("broker1"), QStringLiteral("broker2") };
 const QString nobody = QStringLiteral("nobody");
-constexpr quint16 echoPort = 7101; // pvc-bench-tcprr serve on every member
+constexpr quint16 echoPort = 7101; // pvc-bench-tcprr serve on every member, and on the reference host
+// A public host every member reaches over the underlay: a connection to it, taken in turn with the ones over the
+// tunnel, shows what the machine's load did to those at that moment.
+const QString referenceNode = QStringLiteral("broker1");
 constexpr quint16 iperfPort = 5201;
 constexpr qint64 firstByteTimeoutMs = 30000;
 constexpr qint64 directBoundMs = 25000; // birthday probing starts after 2 s and runs for 10 s
 constexpr qint64 relayWatchMs = 3000; // how long a relayed pair is watched after its first byte
 constexpr int pollMs = 25;
-constexpr int connectRounds = 10;
+constexpr int connectRounds = 20;
 
-// The newcomer is restarted; the other side has been up since the pair started.
+// QtTest aborts a test function after 5 minutes unless told otherwise, and reads the setting when the first function
+// starts; every wait here has its own bound.
+const bool functionTimeoutSet = [] {
+    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", "1800000");
+    return true;
+}();
+
+// The newcomer is restarted; the other side has been up since the pair started. Every tunnel starts on a relay, so
+// the first byte always crosses one; the names say where the pair ends.
 const QList<Technique> techniques {
     { QStringLiteral("public"), QStringLiteral("pub1"), QStringLiteral("hcone1"), true, true },
     { QStringLiteral("upnp"), QStringLiteral("hupnp1"), QStringLiteral("hcone1"), true, false },
     { QStringLiteral("udp-punch"), QStringLiteral("hcone2"), QStringLiteral("hcone1"), true, false },
     { QStringLiteral("birthday"), QStringLiteral("hsym1"), QStringLiteral("hcone1"), true, false },
     { QStringLiteral("udp-relay"), QStringLiteral("hsym2"), QStringLiteral("hsym1"), false, false },
-    { QStringLiteral("tcp-relay"), QStringLiteral("hnoudp1"), QStringLiteral("hcone1"), false, false },
-    { QStringLiteral("tcp-relay-noudp-new"), QStringLiteral("hcone1"), QStringLiteral("hnoudp1"), false, false },
+    // UDP dropped on one side: the TCP relay first, then TCP hole punching.
+    { QStringLiteral("tcp-punch"), QStringLiteral("hnoudp1"), QStringLiteral("hcone1"), true, false },
+    { QStringLiteral("tcp-punch-noudp-new"), QStringLiteral("hcone1"), QStringLiteral("hnoudp1"), true, false },
+    // No TCP hole through a symmetric NAT: the TCP relay stays.
+    { QStringLiteral("tcp-relay"), QStringLiteral("hnoudp1"), QStringLiteral("hsym1"), false, false },
 };
-
 qint64 monoNs()
 {
     timespec now {};
@@ -93,42 +109,6 @@ qint64 cpuTicks(qint64 pid)
     return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : 0;
 }
 
-// An nftables table in a member's own namespace that drops its UDP to the lab, as a `noudp` router would.
-class UdpBlock {
-public:
-    UdpBlock(LabNetwork& lab, const QString& node)
-        : m_lab(lab)
-        , m_node(node)
-    {
-        const QStringList table { QStringLiteral("nft"), QStringLiteral("add"), QStringLiteral("table"),
-            QStringLiteral("inet"), QStringLiteral("pvcbench") };
-        m_active = m_lab.exec(m_node, table).exitCode == 0
-            && m_lab.exec(m_node,
-                        { QStringLiteral("nft"),
-                            QStringLiteral("add chain inet pvcbench output { type filter hook "
-                                           "output priority 0 ; policy accept ; }") })
-                    .exitCode
-                == 0
-            && m_lab.exec(m_node,
-                        { QStringLiteral("nft"),
-                            QStringLiteral("add rule inet pvcbench output oifname eth0 meta l4proto udp drop") })
-                    .exitCode
-                == 0;
-    }
-    ~UdpBlock() { lift(); }
-    bool active() const { return m_active; }
-    void lift()
-    {
-        m_lab.exec(m_node, { QStringLiteral("nft"), QStringLiteral("delete table inet pvcbench") });
-        m_active = false;
-    }
-
-private:
-    LabNetwork& m_lab;
-    QString m_node;
-    bool m_active = false;
-};
-
 } // namespace
 
 class BenchNat : public QObject {
@@ -158,9 +138,6 @@ private:
     bool waitForPeer(const QString& node, const QString& name, const std::function<bool(const QJsonObject&)>& condition,
         int timeoutMs) const;
     Sample measureOnce(const Technique& technique, int run);
-    // Times of the newcomer's milestones in a pvcd log, in ms after startWallMs.
-    static void readMilestones(const QString& logFile, qint64 startWallMs, const QString& peer, const QString& prefix,
-        QMap<QString, double>* out);
     ConnectFigures connectFigures(const QString& from, const QStringList& targets);
     PathFigures measurePath(const QString& label, const QString& client, const QString& server, const QString& target);
 
@@ -179,7 +156,7 @@ void BenchNat::initTestCase()
 {
     if (!LabNetwork::isRoot())
         QSKIP("the lab needs root (network namespaces, pvc-helper)");
-    for (const char* tool : { "ip", "nft", "socat", "setpriv", "ss", "env" })
+    for (const char* tool : { "ip", "nft", "setpriv", "ss", "env" })
         QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty(), tool);
     for (const char* binary :
         { "pvc-admin", "pvc-broker", "pvc-helper", "pvcd", "pvc", "pvc-bench-tcprr", "pvc-bench-firstbyte" })
@@ -214,6 +191,8 @@ void BenchNat::initTestCase()
         QVERIFY2(!m_virtualIps.value(node).isEmpty(), qPrintable(node));
         // From here on this benchmark runs each pvcd itself; the helpers stay.
         m_grid->killDaemon(node);
+    }
+    for (const QString& node : members + QStringList { referenceNode }) {
         auto server = launch(node,
             { LabGrid::binary(QStringLiteral("pvc-bench-tcprr")), QStringLiteral("serve"), QString::number(echoPort) },
             true, m_grid->dir() + QStringLiteral("/echo-%1.log").arg(node));
@@ -348,47 +327,23 @@ bool BenchNat::waitForSettled(const QString& node, int timeoutMs)
         timeoutMs, 50);
 }
 
-void BenchNat::readMilestones(
-    const QString& logFile, qint64 startWallMs, const QString& peer, const QString& prefix, QMap<QString, double>* out)
-{
-    QFile file(logFile);
-    if (!file.open(QIODevice::ReadOnly))
-        return;
-    static const QRegularExpression line(QStringLiteral(R"(^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}) \S+ \w+: (.*)$)"));
-    const QList<std::pair<QString, QString>> milestones {
-        { QStringLiteral("started"), QStringLiteral("pvcd for project") },
-        { QStringLiteral("tun"), QStringLiteral("tunnel up:") },
-        { QStringLiteral("broker"), QStringLiteral("connected to broker") },
-        // QDebug quotes strings.
-        { QStringLiteral("session"), QStringLiteral("authenticated \"%1\"").arg(peer) },
-        { QStringLiteral("tunnel"), QStringLiteral("tunnel to \"%1\" index").arg(peer) },
-        { QStringLiteral("direct"), QStringLiteral("direct path to \"%1\"").arg(peer) },
-    };
-    while (!file.atEnd()) {
-        const QRegularExpressionMatch match = line.match(QString::fromUtf8(file.readLine()).trimmed());
-        if (!match.hasMatch())
-            continue;
-        const QDateTime when = QDateTime::fromString(match.captured(1), QStringLiteral("yyyy-MM-ddThh:mm:ss.zzz"));
-        const qint64 ms = when.toMSecsSinceEpoch() - startWallMs;
-        if (ms < 0)
-            continue;
-        for (const auto& [name, text] : milestones)
-            if (!out->contains(prefix + name) && match.captured(2).contains(text))
-                out->insert(prefix + name, double(ms));
-    }
-}
-
 ConnectFigures BenchNat::connectFigures(const QString& from, const QStringList& targets)
 {
     QStringList argv { LabGrid::binary(QStringLiteral("pvc-bench-firstbyte")), QStringLiteral("connect"),
         QString::number(connectRounds) };
     argv += targets;
-    const RunResult result = m_lab->exec(from, argv, 60000, nobody);
+    // Each connection gives up after 1 s.
+    const RunResult result = m_lab->exec(from, argv, connectRounds * int(targets.size()) * 1500 + 5000, nobody);
     ConnectFigures figures;
-    static const QRegularExpression line(QStringLiteral(R"(connect target=(\S+) ok=(\d+) failed=\d+ median_us=(\d+))"));
+    static const QRegularExpression line(
+        QStringLiteral(R"(connect target=(\S+) ok=\d+ failed=(\d+)(?: median_us=(\d+))?)"));
     for (auto it = line.globalMatch(result.out); it.hasNext();) {
         const QRegularExpressionMatch match = it.next();
-        figures.insert(match.captured(1), match.captured(3).toDouble());
+        ConnectFigure figure;
+        figure.failed = match.captured(2).toInt();
+        if (match.hasCaptured(3))
+            figure.medianUs = match.captured(3).toDouble();
+        figures.insert(match.captured(1), figure);
     }
     return figures;
 }
@@ -490,13 +445,44 @@ Sample BenchNat::measureOnce(const Technique& technique, int run)
     sample.relay = str(stableView, "relay");
     sample.tunnelRttMs = stableView.value(QLatin1String("tunnel_rtt_ms")).toDouble(-1);
 
-    // (c) Over the tunnel as it now is, and over the underlay where it connects.
+    // (c) Over the tunnel as it now is, over the underlay where it connects, and to the reference, in turn.
     const QString overTunnel = target + QLatin1Char(':') + QString::number(echoPort);
     const QString overUnderlay = m_lab->address(stable) + QLatin1Char(':') + QString::number(echoPort);
-    const ConnectFigures connect = connectFigures(
-        newcomer, technique.underlay ? QStringList { overTunnel, overUnderlay } : QStringList { overTunnel });
-    sample.tunnelConnectUs = connect.value(overTunnel, -1);
-    sample.underlayConnectUs = connect.value(overUnderlay, -1);
+    const QString reference = m_lab->address(referenceNode) + QLatin1Char(':') + QString::number(echoPort);
+    QStringList targets { overTunnel, reference };
+    if (technique.underlay)
+        targets.insert(1, overUnderlay);
+    const QJsonObject before = peerOf(stable, newcomer);
+    const ConnectFigures connect = connectFigures(newcomer, targets);
+    sample.tunnelConnectUs = connect.value(overTunnel).medianUs;
+    sample.tunnelConnectFailed = connect.value(overTunnel, ConnectFigure { -1, connectRounds }).failed;
+    sample.underlayConnectUs = connect.value(overUnderlay).medianUs;
+    sample.referenceConnectUs = connect.value(reference).medianUs;
+    if (sample.tunnelConnectFailed > 0) {
+        const auto compact = [](const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); };
+        qWarning("%s: %d of %d connections over the tunnel failed; %s saw %s before them: %s, and after: %s; %s sees "
+                 "%s: %s",
+            qPrintable(technique.name), sample.tunnelConnectFailed, connectRounds, qPrintable(stable),
+            qPrintable(newcomer), compact(before).constData(), compact(peerOf(stable, newcomer)).constData(),
+            qPrintable(newcomer), qPrintable(stable), compact(peerOf(newcomer, stable)).constData());
+        // What the routers map and which sockets are open, for whoever looks into it (PVC_KEEP_TEST_DIRS=1 keeps it).
+        QString text;
+        for (const QString& node : { stable, newcomer }) {
+            if (!m_lab->routerOf(node).isEmpty())
+                text += QStringLiteral("--- conntrack -L -p udp in %1\n").arg(m_lab->routerOf(node))
+                    + m_lab
+                          ->exec(m_lab->routerOf(node),
+                              { QStringLiteral("conntrack"), QStringLiteral("-L"), QStringLiteral("-p"),
+                                  QStringLiteral("udp") })
+                          .out;
+            text += QStringLiteral("--- ss -Huan in %1\n").arg(node)
+                + m_lab->exec(node, { QStringLiteral("ss"), QStringLiteral("-Huan") }).out;
+        }
+        const QString file = m_grid->dir() + QStringLiteral("/diagnosis-%1-%2.txt").arg(technique.name).arg(run);
+        QFile out(file);
+        if (out.open(QIODevice::WriteOnly) && out.write(text.toUtf8()) > 0)
+            qWarning("routers' UDP mappings and the members' sockets: %s", qPrintable(file));
+    }
 
     stopDaemon(newcomer);
     readMilestones(m_grid->dir() + QLatin1Char('/') + logName, startWallMs, stable, QString(), &sample.milestones);
@@ -519,8 +505,12 @@ PathFigures BenchNat::measurePath(
                                                       : str(seen, "path")
             + (seen.contains(QLatin1String("relay")) ? QLatin1Char('/') + str(seen, "relay") : QString());
     figures.tunnelRttMs = seen.value(QLatin1String("tunnel_rtt_ms")).toDouble(-1);
+    // In turn with the reference, which the cuts leave reachable, so that both see the same load.
     const QString echo = target + QLatin1Char(':') + QString::number(echoPort);
-    figures.connectUs = connectFigures(client, { echo }).value(echo, -1);
+    const QString reference = m_lab->address(referenceNode) + QLatin1Char(':') + QString::number(echoPort);
+    const ConnectFigures connect = connectFigures(client, { echo, reference });
+    figures.connectUs = connect.value(echo).medianUs;
+    figures.referenceConnectUs = connect.value(reference).medianUs;
 
     QList<qint64> pids;
     for (const QString& node : { client, server })
@@ -568,7 +558,7 @@ PathFigures BenchNat::measurePath(
     return figures;
 }
 
-// Underlay, direct, UDP relay and TCP relay between the same two members, in rounds.
+// Underlay, direct (UDP), UDP relay, direct TCP and TCP relay between the same two members, in rounds.
 void BenchNat::throughput()
 {
     if (QStandardPaths::findExecutable(QStringLiteral("iperf3")).isEmpty())
@@ -588,6 +578,9 @@ void BenchNat::throughput()
         return waitForPeer(client, server, condition, timeoutMs) && waitForPeer(server, client, condition, timeoutMs);
     };
     const auto direct = [](const QJsonObject& p) { return str(p, "path") == QLatin1String("direct"); };
+    const auto directTcp = [](const QJsonObject& p) {
+        return str(p, "path") == QLatin1String("direct") && str(p, "technique").startsWith(QLatin1String("tcp"));
+    };
     const auto relayed = [](const QString& kind) {
         return [kind](const QJsonObject& p) {
             return str(p, "path") == QLatin1String("relay") && str(p, "relay") == kind;
@@ -618,6 +611,12 @@ void BenchNat::throughput()
             UdpBlock block(*m_lab, client);
             QVERIFY2(block.active(), "cannot drop the client's UDP");
             QVERIFY2(restartClient(), "pvcd did not start again");
+            QVERIFY2(both(directTcp, directBoundMs), "no direct TCP path");
+            figures << measurePath(QStringLiteral("direct-tcp"), client, server, overlay);
+            // The cut too, so that no direct TCP path can stand in for the relay.
+            LabCut cut(*m_lab, m_lab->publicAddress(client), m_lab->publicAddress(server));
+            QVERIFY2(cut.active(), qPrintable(cut.error()));
+            QVERIFY2(restartClient(), "pvcd did not start again");
             QVERIFY2(both(relayed(QStringLiteral("tcp")), 20000), "not on the TCP relay");
             figures << measurePath(QStringLiteral("tcp-relay"), client, server, overlay);
         }
@@ -627,6 +626,8 @@ void BenchNat::throughput()
         m_rounds << figures;
     }
     stopAllDaemons();
+    iperf->kill();
+    iperf->waitForFinished(3000);
 }
 
 QTEST_GUILESS_MAIN(BenchNat)

@@ -28,15 +28,21 @@ struct Sample {
     QString newcomerTechnique;
     QString relay;
     double tunnelRttMs = -1;
-    double tunnelConnectUs = -1; // fresh TCP connection and one byte each way, median of 10
+    double tunnelConnectUs = -1; // fresh TCP connection and one byte each way, median of 20
+    int tunnelConnectFailed = 0; // of those 20: no answer within 1 s
     double underlayConnectUs = -1;
+    double referenceConnectUs = -1; // to a public host that is no member (the reference), in turn with the above
     // From the pvcd logs: started, tun, broker, session, tunnel, direct (the newcomer's), and the same prefixed with
     // "other " for the stable member's.
     QMap<QString, double> milestones;
 };
 
-// "HOST:PORT" -> median microseconds of a fresh connection with one byte each way.
-using ConnectFigures = QHash<QString, double>;
+// A fresh connection with one byte each way, to one "HOST:PORT", repeated.
+struct ConnectFigure {
+    double medianUs = -1;
+    int failed = 0;
+};
+using ConnectFigures = QHash<QString, ConnectFigure>;
 
 // One path of one throughput round.
 struct PathFigures {
@@ -48,10 +54,15 @@ struct PathFigures {
     double daemonCpu = -1; // both pvcds, % of one CPU during iperf3
     double brokerCpu = -1; // both brokers
     double connectUs = -1;
+    double referenceConnectUs = -1; // to the reference host over the underlay, in turn with connectUs
     double tunnelRttMs = -1;
     QList<qint64> brokerPids;
 };
 
+// Milestones of a pvcd log (started, tun, broker, and session, tunnel and direct with `peer`), in ms after startWallMs,
+// into `out` under prefix + name; the first occurrence of each counts.
+void readMilestones(
+    const QString& logFile, qint64 startWallMs, const QString& peer, const QString& prefix, QMap<QString, double>* out);
 QString machineDescription();
 QString loadAverage();
 QString sampleLine(const Technique& technique, int run, int runs, const Sample& sample);

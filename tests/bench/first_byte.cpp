@@ -30,7 +30,7 @@
 namespace {
 
 constexpr long HoldMs = 2000; // how long one attempt may take
-constexpr long ConnectTimeoutMs = 3000; // one round trip of `connect`
+constexpr long ConnectTimeoutMs = 1000; // one round of `connect`: longer counts as failed
 
 long long monoNs()
 {
