@@ -130,6 +130,8 @@ echo " for carol's symmetric NAT; direct/upnp: through dave's router mapping; di
 echo " drops UDP, so TCP hole punching; relay/tcp: through a broker inside the end-to-end encrypted peer session,"
 echo " since carol's NAT gives every TCP connection a random port too)"
 echo
+echo "dave's pvcd, on its network and the mapping it asked for:"
+pvc dave status | grep -E '^(Network|UPnP):' || true
 echo "dave's router mapping, as miniupnpd lists it:"
 in_ns rdave nft list chain inet pvclab prerouting_miniupnpd 2>/dev/null | grep -E 'dnat|udp' || true
 step "alice's view of the grid"
