@@ -167,6 +167,7 @@ private:
     void useDirect(const QString& name, Tunnel& tunnel, const sockaddr_in& endpoint, int socket);
     bool useRelay(const QString& name, Tunnel& tunnel, const QString& why);
     void useStream(const QString& name, Tunnel& tunnel, const QString& why);
+    void enterRelay(Tunnel& tunnel, Path relay);
     void runBirthday(qint64 now);
     void endBirthday(int keepSocket);
     QString techniqueOf(const Tunnel& tunnel) const;

@@ -234,44 +234,38 @@ bool TunnelManager::useRelay(const QString& name, Tunnel& tunnel, const QString&
 {
     if (!tunnel.paths.relayTag || !udpWorks() || !tunnel.peerUdp || tunnel.udpRelayFailed)
         return false;
-    const bool wasDirect = tunnel.path == Path::Direct;
     // The direct address is kept for later; traffic goes to the relay target.
-    const sockaddr_in keep
-        = wasDirect ? tunnel.directEndpoint : toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort);
+    const sockaddr_in keep = tunnel.path == Path::Direct ? tunnel.directEndpoint
+                                                         : toSockaddr(tunnel.paths.relayBroker, tunnel.paths.relayPort);
     if (!m_dataPlane->setPath(tunnel.localIndex, keep, true, false))
         return false;
-    releaseTcp(tunnel);
-    if (tunnel.directSocket >= 0)
-        m_dataPlane->removeSocket(tunnel.directSocket);
-    tunnel.directSocket = -1;
-    tunnel.path = Path::Relay;
-    tunnel.confirmed = false;
-    tunnel.pathSinceMs = nowMs();
-    if (wasDirect && tunnel.session) {
-        QJsonObject record = ipc::makeMessage("tunnel-path");
-        record.insert(QStringLiteral("technique"), QString());
-        tunnel.session->sendRecord(record);
-    }
+    enterRelay(tunnel, Path::Relay);
     qCInfo(lcDaemon) << "tunnel to" << name << "relayed by" << tunnel.paths.relayBroker.toString() << "(UDP):" << why;
     return true;
 }
 
-void TunnelManager::useStream(const QString& name, Tunnel& tunnel, const QString& why)
+// The bookkeeping of leaving a direct path (or another relay) for a relay; the data plane's path is set.
+void TunnelManager::enterRelay(Tunnel& tunnel, Path relay)
 {
     const bool wasDirect = tunnel.path == Path::Direct;
     releaseTcp(tunnel);
-    m_dataPlane->setPath(tunnel.localIndex, tunnel.directEndpoint, false, true);
     if (tunnel.directSocket >= 0)
         m_dataPlane->removeSocket(tunnel.directSocket);
     tunnel.directSocket = -1;
-    tunnel.path = Path::Stream;
+    tunnel.path = relay;
     tunnel.confirmed = false;
     tunnel.pathSinceMs = nowMs();
     if (wasDirect && tunnel.session) {
         QJsonObject record = ipc::makeMessage("tunnel-path");
-        record.insert(QStringLiteral("technique"), QString());
+        record.insert(QStringLiteral("technique"), QString()); // the peer stops naming a direct technique
         tunnel.session->sendRecord(record);
     }
+}
+
+void TunnelManager::useStream(const QString& name, Tunnel& tunnel, const QString& why)
+{
+    m_dataPlane->setPath(tunnel.localIndex, tunnel.directEndpoint, false, true);
+    enterRelay(tunnel, Path::Stream);
     qCInfo(lcDaemon) << "tunnel to" << name << "relayed through the peer session (TCP):" << why;
 }
 
