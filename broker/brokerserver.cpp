@@ -1,9 +1,9 @@
 #include "brokerserver.h"
 
 #include "common/logging.h"
-#include "connectivity/brokerprotocol.h"
-#include "connectivity/stun.h"
 #include "ipc/framedchannel.h"
+#include "protocol/brokerprotocol.h"
+#include "protocol/stun.h"
 #include "security/certificates.h"
 #include "security/keys.h"
 #include "security/policy.h"

@@ -1,8 +1,8 @@
 // The broker's UDP side (docs/protocol.md 2.8, 2.9): STUN answers on its port and on the second
 // STUN port, the UDP endpoints members are seen at, and the relay of sealed datagrams.
 #include "brokerserver.h"
-#include "connectivity/brokerprotocol.h"
-#include "connectivity/stun.h"
+#include "protocol/brokerprotocol.h"
+#include "protocol/stun.h"
 
 #include <QNetworkDatagram>
 #include <QUdpSocket>

@@ -1,8 +1,8 @@
 #include "brokerserver.h"
 #include "brokerstore.h"
 #include "common/logging.h"
-#include "coordinator/projectbundle.h"
 #include "security/keys.h"
+#include "security/projectbundle.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -10,3 +10,7 @@ if(PVC_SANITIZE)
         -fno-sanitize-recover=undefined)
     target_link_options(pvc_build_options INTERFACE -fsanitize=address,undefined)
 endif()
+
+# A binary records only the shared libraries it uses: the broker and pvc-admin do not load miniupnpc
+# or D-Bus because a module they link has them as a private dependency.
+target_link_options(pvc_build_options INTERFACE LINKER:--as-needed)

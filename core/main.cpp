@@ -1,7 +1,7 @@
 #include "common/logging.h"
 #include "coordinator/daemon.h"
-#include "coordinator/projectbundle.h"
 #include "ipc/controlpaths.h"
+#include "security/projectbundle.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

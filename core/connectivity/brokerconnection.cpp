@@ -115,3 +115,7 @@ void BrokerConnection::scheduleReconnect()
 }
 
 } // namespace pvc::core
+
+// Moc output compiled here rather than in the library's shared mocs_compilation.cpp, so that a binary
+// that uses one class of this module does not pull in the others (and their libraries).
+#include "moc_brokerconnection.cpp"

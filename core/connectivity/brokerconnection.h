@@ -1,6 +1,6 @@
 #pragma once
 
-#include "coordinator/projectbundle.h"
+#include "security/projectbundle.h"
 
 #include <QJsonObject>
 #include <QObject>

@@ -362,3 +362,7 @@ Result<QByteArray> rewriteSynForInjection(
 }
 
 } // namespace pvc::core
+
+// Moc output compiled here rather than in the library's shared mocs_compilation.cpp, so that a binary
+// that uses one class of this module does not pull in the others (and their libraries).
+#include "moc_tcppunch.cpp"

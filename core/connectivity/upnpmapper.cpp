@@ -446,3 +446,7 @@ QJsonObject UpnpMapper::statusJson() const
 }
 
 } // namespace pvc::core
+
+// Moc output compiled here rather than in the library's shared mocs_compilation.cpp, so that a binary
+// that uses one class of this module does not pull in the others (and their libraries).
+#include "moc_upnpmapper.cpp"

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "coordinator/hoststate.h"
-#include "coordinator/projectbundle.h"
 #include "coordinator/tunnelmanager.h"
 #include "security/policy.h"
+#include "security/projectbundle.h"
 #include "security/revocationlist.h"
 
 #include <QHash>

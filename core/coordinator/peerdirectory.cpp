@@ -2,8 +2,8 @@
 
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
-#include "connectivity/brokerprotocol.h"
 #include "ipc/frame.h"
+#include "protocol/brokerprotocol.h"
 #include "security/peersession.h"
 
 #include <QHostAddress>

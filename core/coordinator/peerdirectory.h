@@ -1,8 +1,8 @@
 #pragma once
 
-#include "coordinator/projectbundle.h"
 #include "coordinator/tunnelmanager.h"
 #include "security/certificates.h"
+#include "security/projectbundle.h"
 #include "security/revocationlist.h"
 
 #include <QHash>

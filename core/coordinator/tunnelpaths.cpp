@@ -6,10 +6,10 @@
 // symmetric side's address while the symmetric side probes from many sockets (birthday paradox).
 // A direct path that goes silent falls back to the relay; punching goes on, so it comes back.
 #include "common/logging.h"
-#include "connectivity/brokerprotocol.h"
 #include "coordinator/tunnelmanager.h"
 #include "coordinator/tunnelpathsutil.h"
 #include "ipc/frame.h"
+#include "protocol/brokerprotocol.h"
 #include "security/peersession.h"
 #include "tunnel/dataplane.h"
 

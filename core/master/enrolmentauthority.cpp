@@ -10,7 +10,9 @@
 #include <QRegularExpression>
 #include <QSet>
 
-namespace pvc::core {
+namespace pvc::master {
+
+using namespace pvc::core;
 
 namespace {
 QString str(const QJsonObject& o, const char* key)
@@ -122,4 +124,4 @@ QJsonObject EnrolmentAuthority::decide(const QJsonObject& request)
     return answer;
 }
 
-} // namespace pvc::core
+} // namespace pvc::master

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "coordinator/projectbundle.h"
+#include "security/projectbundle.h"
 
 #include <QDateTime>
 #include <QJsonObject>
 #include <functional>
 
-namespace pvc::core {
+namespace pvc::master {
 
 class MasterStore;
 
@@ -15,7 +15,7 @@ class MasterStore;
 // remembered per request id, so the same request arriving through two brokers costs one use.
 class EnrolmentAuthority {
 public:
-    EnrolmentAuthority(MasterStore* store, const ProjectBundle& bundle, const QByteArray& caPrivatePem);
+    EnrolmentAuthority(MasterStore* store, const core::ProjectBundle& bundle, const QByteArray& caPrivatePem);
 
     // request: {"id", "name", "csr", "token_id", "proof"}; returns {"id", "ok", "cert"} or
     // {"id", "ok": false, "error": code, "detail"}.
@@ -28,9 +28,9 @@ private:
     QJsonObject refuse(const QString& requestId, const char* code, const QString& detail);
 
     MasterStore* m_store;
-    ProjectBundle m_bundle;
+    core::ProjectBundle m_bundle;
     QByteArray m_caPrivatePem;
     std::function<QDateTime()> m_clock;
 };
 
-} // namespace pvc::core
+} // namespace pvc::master

@@ -2,17 +2,19 @@
 
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
-#include "connectivity/brokerprotocol.h"
 #include "ipc/frame.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterstore.h"
+#include "protocol/brokerprotocol.h"
 #include "security/keys.h"
 #include "security/policy.h"
 #include "security/revocationlist.h"
 
 #include <QTimer>
 
-namespace pvc::core {
+namespace pvc::master {
+
+using namespace pvc::core;
 
 namespace {
 QString str(const QJsonObject& o, const char* key)
@@ -142,4 +144,4 @@ void MasterService::checkForChanges()
         publishPolicy(nullptr);
 }
 
-} // namespace pvc::core
+} // namespace pvc::master

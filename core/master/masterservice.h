@@ -1,6 +1,6 @@
 #pragma once
 
-#include "coordinator/projectbundle.h"
+#include "security/projectbundle.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -9,8 +9,12 @@
 class QTimer;
 
 namespace pvc::core {
-
 class BrokerConnection;
+} // namespace pvc::core
+
+namespace pvc::master {
+
+using core::BrokerConnection;
 class EnrolmentAuthority;
 class MasterStore;
 
@@ -20,7 +24,7 @@ class MasterStore;
 class MasterService : public QObject {
     Q_OBJECT
 public:
-    MasterService(MasterStore* store, EnrolmentAuthority* authority, const ProjectBundle& bundle,
+    MasterService(MasterStore* store, EnrolmentAuthority* authority, const core::ProjectBundle& bundle,
         const QByteArray& caPrivatePem, QObject* parent);
     void start();
 
@@ -32,7 +36,7 @@ private:
 
     MasterStore* m_store;
     EnrolmentAuthority* m_authority;
-    ProjectBundle m_bundle;
+    core::ProjectBundle m_bundle;
     QByteArray m_caPrivatePem;
     QList<BrokerConnection*> m_brokers;
     QTimer* m_pollTimer;
@@ -40,4 +44,4 @@ private:
     qint64 m_publishedPolicyVersion = -1;
 };
 
-} // namespace pvc::core
+} // namespace pvc::master

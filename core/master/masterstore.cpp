@@ -8,7 +8,9 @@
 #include <QSqlQuery>
 #include <QUuid>
 
-namespace pvc::core {
+namespace pvc::master {
+
+using namespace pvc::core;
 
 namespace {
 bool run(QSqlQuery& query)
@@ -276,4 +278,4 @@ bool MasterStore::recordRefusal(const QString& requestId, const QByteArray& answ
     return run(q);
 }
 
-} // namespace pvc::core
+} // namespace pvc::master

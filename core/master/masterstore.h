@@ -11,7 +11,7 @@
 
 // The master's ledger of members, invite tokens and answered enrolment requests (SQLite, mode 0600:
 // it holds the tokens' secrets). `pvc-admin invite`, `revoke` and `hosts` use it while `serve` runs.
-namespace pvc::core {
+namespace pvc::master {
 
 class MasterStore {
 public:
@@ -67,4 +67,4 @@ private:
     QString m_connectionName;
 };
 
-} // namespace pvc::core
+} // namespace pvc::master

@@ -1,7 +1,7 @@
 #include "security/policy.h"
 
+#include "common/ipprotocol.h"
 #include "security/keys.h"
-#include "tunnel/ippacket.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

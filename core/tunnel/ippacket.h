@@ -1,17 +1,13 @@
 #pragma once
 
+#include "common/ipprotocol.h"
+
 #include <QtGlobal>
 #include <cstddef>
 
 // A read-only view over one IPv4 packet as it leaves the TUN device or comes out of a tunnel
 // datagram. It parses in place and never allocates, so the data plane can make one per packet.
 namespace pvc::core {
-
-namespace ipproto {
-inline constexpr quint8 Icmp = 1;
-inline constexpr quint8 Tcp = 6;
-inline constexpr quint8 Udp = 17;
-} // namespace ipproto
 
 namespace tcpflag {
 inline constexpr quint8 Fin = 0x01;

@@ -1,7 +1,7 @@
-// Fuzz target for project.json (core/coordinator/projectbundle.h) and the two small parsers it
+// Fuzz target for project.json (core/security/projectbundle.h) and the two small parsers it
 // relies on, AddressPlan and HostPort. A bundle comes from an installer or a download, so every
 // byte of it is untrusted until its CA has been pinned.
-#include "coordinator/projectbundle.h"
+#include "security/projectbundle.h"
 #include "virtualization/addressplan.h"
 
 #include <cstdint>

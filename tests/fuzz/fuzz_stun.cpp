@@ -1,6 +1,6 @@
-// Fuzz target for the STUN codec (core/connectivity/stun.h), which the broker runs on every
+// Fuzz target for the STUN codec (core/protocol/stun.h), which the broker runs on every
 // datagram that reaches its UDP port.
-#include "connectivity/stun.h"
+#include "protocol/stun.h"
 
 #include <cstdint>
 #include <cstdio>

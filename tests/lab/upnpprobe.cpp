@@ -9,8 +9,8 @@
 //       answers STUN Binding requests (RFC 5389) on ADDRESS:PORT, as miniupnpd's ext_perform_stun needs,
 //       until SIGTERM or SIGINT.
 #include "common/logging.h"
-#include "connectivity/stun.h"
 #include "connectivity/upnpmapper.h"
+#include "protocol/stun.h"
 
 #include <QCoreApplication>
 #include <QJsonDocument>

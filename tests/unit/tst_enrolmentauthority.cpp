@@ -1,9 +1,9 @@
-#include "coordinator/projectbundle.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterstore.h"
 #include "security/certificates.h"
 #include "security/invitetoken.h"
 #include "security/keys.h"
+#include "security/projectbundle.h"
 
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -11,6 +11,7 @@
 #include <memory>
 
 using namespace pvc::core;
+using namespace pvc::master;
 
 class TestEnrolmentAuthority : public QObject {
     Q_OBJECT

@@ -1,6 +1,6 @@
-#include "coordinator/projectbundle.h"
 #include "security/certificates.h"
 #include "security/keys.h"
+#include "security/projectbundle.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/hostport.h"
 #include "common/result.h"
 
 #include <QByteArray>
@@ -28,14 +29,6 @@ struct ProjectBundle {
     static Result<ProjectBundle> fromJson(const QByteArray& json);
     QByteArray toJson() const;
     bool save(const QString& path, QString* error) const;
-};
-
-// host:port with a numeric port; errors address.malformed.
-struct HostPort {
-    QString host;
-    quint16 port = 0;
-    static Result<HostPort> parse(const QString& text);
-    QString toString() const { return host + QLatin1Char(':') + QString::number(port); }
 };
 
 } // namespace pvc::core

@@ -1,4 +1,4 @@
-#include "coordinator/projectbundle.h"
+#include "security/projectbundle.h"
 
 #include "security/certificates.h"
 #include "virtualization/addressplan.h"
@@ -78,16 +78,6 @@ bool ProjectBundle::save(const QString& path, QString* error) const
         return false;
     }
     return true;
-}
-
-Result<HostPort> HostPort::parse(const QString& text)
-{
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    bool ok = false;
-    const uint port = colon > 0 ? text.mid(colon + 1).toUInt(&ok) : 0;
-    if (!ok || port == 0 || port > 65535 || text.size() > 255)
-        return makeError("address.malformed", QStringLiteral("'%1' is not HOST:PORT").arg(text));
-    return HostPort { text.left(colon), quint16(port) };
 }
 
 } // namespace pvc::core

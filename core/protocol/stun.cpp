@@ -1,4 +1,4 @@
-#include "connectivity/stun.h"
+#include "protocol/stun.h"
 
 #include <QRandomGenerator>
 #include <QtEndian>

@@ -1,7 +1,6 @@
-#include "master/admincli.h"
+#include "admincli.h"
 
 #include "common/logging.h"
-#include "coordinator/projectbundle.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterservice.h"
 #include "master/masterstore.h"
@@ -9,6 +8,7 @@
 #include "security/invitetoken.h"
 #include "security/keys.h"
 #include "security/policy.h"
+#include "security/projectbundle.h"
 #include "virtualization/addressplan.h"
 
 #include <QCommandLineParser>
@@ -21,7 +21,10 @@
 #include <QRegularExpression>
 #include <cstdio>
 
-namespace pvc::core {
+namespace pvc::app {
+
+using namespace pvc::core;
+using namespace pvc::master;
 
 namespace {
 
@@ -341,4 +344,4 @@ int runAdminCommand(const QStringList& arguments)
     return handler(parser);
 }
 
-} // namespace pvc::core
+} // namespace pvc::app

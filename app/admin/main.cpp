@@ -1,5 +1,5 @@
+#include "admincli.h"
 #include "common/logging.h"
-#include "master/admincli.h"
 
 #include <QCoreApplication>
 
@@ -9,5 +9,5 @@ int main(int argc, char* argv[])
     QCoreApplication::setApplicationName(QStringLiteral("pvc-admin"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PVC_VERSION));
     pvc::core::installLogFormat();
-    return pvc::core::runAdminCommand(app.arguments());
+    return pvc::app::runAdminCommand(app.arguments());
 }

@@ -2,10 +2,10 @@
 
 #include <QStringList>
 
-namespace pvc::core {
+namespace pvc::app {
 
 // `pvc-admin COMMAND ...`: init, invite, serve, hosts, revoke. Returns the process exit code;
 // `serve` runs the event loop until it is stopped.
 int runAdminCommand(const QStringList& arguments);
 
-} // namespace pvc::core
+} // namespace pvc::app
