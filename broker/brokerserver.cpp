@@ -1,5 +1,6 @@
 #include "brokerserver.h"
 
+#include "common/jsonfields.h"
 #include "common/logging.h"
 #include "ipc/framedchannel.h"
 #include "protocol/brokerprotocol.h"
@@ -23,6 +24,7 @@
 namespace pvc::broker {
 
 using core::Result;
+using core::str;
 using ipc::makeMessage;
 
 namespace {
@@ -30,11 +32,6 @@ constexpr int MaxSessions = 4096;
 constexpr int MaxPendingEnrolmentsPerProject = 1000;
 constexpr int MaxEnrolmentsPerGuest = 4;
 constexpr int HelloTimeoutMs = 10000;
-
-QString str(const QJsonObject& o, const char* key)
-{
-    return o.value(QLatin1String(key)).toString();
-}
 
 QByteArray randomBytes(int count)
 {

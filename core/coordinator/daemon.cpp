@@ -1,5 +1,6 @@
 #include "coordinator/daemon.h"
 
+#include "common/jsonfields.h"
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
 #include "connectivity/upnpmapper.h"
@@ -26,11 +27,6 @@
 namespace pvc::core {
 
 namespace {
-QString str(const QJsonObject& o, const char* key)
-{
-    return o.value(QLatin1String(key)).toString();
-}
-
 constexpr int StunIntervalMs = 20000;
 
 } // namespace

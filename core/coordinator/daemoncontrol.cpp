@@ -1,5 +1,6 @@
 // pvcd's control API (docs/protocol.md, "Control API"): the commands the CLI and the tray send,
 // and the status and peers objects they read.
+#include "common/jsonfields.h"
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
 #include "connectivity/upnpmapper.h"
@@ -23,13 +24,6 @@
 #include <QTimer>
 
 namespace pvc::core {
-
-namespace {
-QString str(const QJsonObject& o, const char* key)
-{
-    return o.value(QLatin1String(key)).toString();
-}
-} // namespace
 
 void Daemon::setLocalPolicy(const QJsonObject& arguments, std::shared_ptr<ipc::ControlResponder> responder)
 {

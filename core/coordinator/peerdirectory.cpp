@@ -1,5 +1,6 @@
 #include "coordinator/peerdirectory.h"
 
+#include "common/jsonfields.h"
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
 #include "ipc/frame.h"
@@ -14,11 +15,6 @@
 namespace pvc::core {
 
 namespace {
-QString str(const QJsonObject& o, const char* key)
-{
-    return o.value(QLatin1String(key)).toString();
-}
-
 QString newStreamId()
 {
     return QString::number(QRandomGenerator::system()->generate64(), 16).rightJustified(16, QLatin1Char('0'))

@@ -1,5 +1,6 @@
 #include "master/enrolmentauthority.h"
 
+#include "common/jsonfields.h"
 #include "common/logging.h"
 #include "master/masterstore.h"
 #include "security/certificates.h"
@@ -13,13 +14,6 @@
 namespace pvc::master {
 
 using namespace pvc::core;
-
-namespace {
-QString str(const QJsonObject& o, const char* key)
-{
-    return o.value(QLatin1String(key)).toString();
-}
-} // namespace
 
 EnrolmentAuthority::EnrolmentAuthority(MasterStore* store, const ProjectBundle& bundle, const QByteArray& caPrivatePem)
     : m_store(store)

@@ -1,5 +1,6 @@
 #include "master/masterservice.h"
 
+#include "common/jsonfields.h"
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
 #include "ipc/frame.h"
@@ -15,13 +16,6 @@
 namespace pvc::master {
 
 using namespace pvc::core;
-
-namespace {
-QString str(const QJsonObject& o, const char* key)
-{
-    return o.value(QLatin1String(key)).toString();
-}
-} // namespace
 
 MasterService::MasterService(MasterStore* store, EnrolmentAuthority* authority, const ProjectBundle& bundle,
     const QByteArray& caPrivatePem, QObject* parent)
