@@ -9,7 +9,7 @@ set(allowed_security common ipc virtualization)
 set(allowed_protocol common)
 set(allowed_tunnel common security)
 set(allowed_grid common)
-set(allowed_connectivity common ipc protocol security)
+set(allowed_connectivity common ipc virtualization protocol security tunnel)
 set(allowed_coordinator common ipc virtualization security protocol tunnel grid connectivity)
 set(allowed_master common ipc virtualization security protocol connectivity)
 # Binaries and their folders.
