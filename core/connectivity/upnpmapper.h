@@ -13,12 +13,13 @@
 namespace pvc::core {
 
 class UpnpIgd;
+struct UpnpWorkerLink;
 
 // Keeps one UDP port mapping on the LAN's UPnP Internet Gateway Device, so that peers can reach
-// pvcd's tunnel port directly (docs/connectivity.md, "UPnP IGD"). A worker thread does the blocking
-// UPnP calls: discovery, removal of the mappings a killed pvcd left behind, the mapping itself, its
-// renewal at half the lease and a check every 30 s that the router still has it. Results come back to
-// this object's thread by queued invocation.
+// pvcd's tunnel port directly (docs/connectivity.md, "UPnP IGD"). A worker thread (UpnpWorker) does the
+// blocking UPnP calls: discovery, removal of the mappings a killed pvcd left behind, the mapping itself,
+// its renewal at half the lease and a check every 30 s that the router still has it (the policy is
+// UpnpPortMapping's). Results come back to this object's thread by queued invocation.
 class UpnpMapper : public QObject {
     Q_OBJECT
 public:
@@ -61,17 +62,16 @@ Q_SIGNALS:
     void mappingChanged();
 
 private:
+    friend class UpnpWorker; // posts its Reports to handleReport
     enum class State { Off, Discovering, Mapped, Unavailable, Failed };
-    struct Shared;
-    struct Report;
-    class Worker;
+    struct Report; // upnpworker.h
 
     void handleReport(const Report& report);
     void shutDown(bool notify);
 
     QString m_description;
     Tuning m_tuning;
-    std::shared_ptr<Shared> m_shared;
+    std::shared_ptr<UpnpWorkerLink> m_link;
     std::thread m_thread;
     quint64 m_generation = 0;
     State m_state = State::Off;
