@@ -56,17 +56,6 @@ bool checkOptions(const uchar* options, int size)
 
 } // namespace
 
-quint16 internetChecksum(const uchar* data, qsizetype size, quint32 sum)
-{
-    for (qsizetype i = 0; i + 1 < size; i += 2)
-        sum += quint32(data[i]) << 8 | data[i + 1];
-    if (size % 2)
-        sum += quint32(data[size - 1]) << 8;
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return quint16(~sum);
-}
-
 std::optional<Refusal> checkSyn(const QByteArray& packet, const SynRules& rules, Syn* syn)
 {
     const auto* ip = reinterpret_cast<const uchar*>(packet.constData());

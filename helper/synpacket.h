@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/inetchecksum.h"
 #include "validation.h"
 
 #include <QByteArray>
@@ -31,7 +32,7 @@ struct Syn {
 // destination not allowed), helper.not_yours (destination port not declared on this connection).
 std::optional<Refusal> checkSyn(const QByteArray& packet, const SynRules& rules, Syn* syn);
 
-// RFC 1071: the one's-complement sum of 16-bit words, folded and inverted; 0 over a valid header.
-quint16 internetChecksum(const uchar* data, qsizetype size, quint32 sum = 0);
+// RFC 1071, shared with pvcd's SYN builder (core/common/inetchecksum.h).
+using core::internetChecksum;
 
 } // namespace pvc::helper

@@ -1,5 +1,6 @@
 #include "connectivity/tcppunch.h"
 
+#include "common/inetchecksum.h"
 #include "connectivity/helperclient.h"
 
 #include <QSocketNotifier>
@@ -311,22 +312,6 @@ void TtcpClient::fail(const QString& code, const QString& detail)
     m_punch.stop();
     Q_EMIT failed(code, detail);
 }
-
-namespace {
-
-// RFC 1071, over data and an initial (pseudo-header) sum.
-quint16 internetChecksum(const uchar* data, qsizetype size, quint32 sum = 0)
-{
-    for (qsizetype i = 0; i + 1 < size; i += 2)
-        sum += quint32(data[i]) << 8 | data[i + 1];
-    if (size % 2)
-        sum += quint32(data[size - 1]) << 8;
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return quint16(~sum);
-}
-
-} // namespace
 
 Result<QByteArray> rewriteSynForInjection(
     const QByteArray& syn, const TcpEndpoint& client, const QHostAddress& local, quint16 port)

@@ -1,12 +1,13 @@
 #include "security/keys.h"
 
+#include "security/opensslutil.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <memory>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -19,89 +20,12 @@
 
 namespace pvc::core::keys {
 
+using namespace openssl;
+
 namespace {
 
-// A private key PEM is a few hundred bytes; anything near this limit is not ours.
-constexpr qsizetype MaxKeyPem = 16 * 1024;
 constexpr int Ed25519SignatureSize = 64;
 constexpr long BrokerValidityDays = 3650;
-
-template <auto Fn> struct Deleter {
-    template <typename T> void operator()(T* p) const { Fn(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-
-// Drains the thread's OpenSSL error queue so that stale entries never confuse a later call.
-QString opensslError()
-{
-    const unsigned long first = ERR_get_error();
-    ERR_clear_error();
-    if (first == 0)
-        return QStringLiteral("unknown OpenSSL error");
-    std::array<char, 256> text {};
-    ERR_error_string_n(first, text.data(), text.size());
-    return QString::fromLatin1(text.data());
-}
-
-// Never let OpenSSL prompt on a terminal for a passphrase: our keys are not encrypted.
-int noPassphrase(char*, int, int, void*)
-{
-    return -1;
-}
-
-BioPtr readBio(const QByteArray& data)
-{
-    return BioPtr(BIO_new_mem_buf(data.constData(), int(data.size())));
-}
-
-QByteArray bioBytes(BIO* bio)
-{
-    char* data = nullptr;
-    const long size = BIO_get_mem_data(bio, &data);
-    return size > 0 ? QByteArray(data, qsizetype(size)) : QByteArray();
-}
-
-// Any private key we may store: Ed25519 host and CA keys, and the broker's P-256 TLS key.
-Result<PkeyPtr> loadAnyPrivate(const QByteArray& pem)
-{
-    if (pem.size() > MaxKeyPem)
-        return makeError("key.too_large");
-    BioPtr bio = readBio(pem);
-    PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr) : nullptr);
-    if (!key)
-        return makeError("key.malformed", opensslError());
-    return key;
-}
-
-Result<PkeyPtr> loadEd25519Private(const QByteArray& pem)
-{
-    auto key = loadAnyPrivate(pem);
-    if (!key)
-        return key;
-    if (EVP_PKEY_get_id(key->get()) != EVP_PKEY_ED25519)
-        return makeError("key.bad_key_type", QStringLiteral("not an Ed25519 key"));
-    return key;
-}
-
-Result<QByteArray> privateToPem(EVP_PKEY* key)
-{
-    BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-        return makeError("key.encode_failed", opensslError());
-    return bioBytes(bio.get());
-}
-
-Result<QByteArray> publicToPem(EVP_PKEY* key)
-{
-    BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1)
-        return makeError("key.encode_failed", opensslError());
-    return bioBytes(bio.get());
-}
 
 struct FileDescriptor {
     int fd = -1;
@@ -185,8 +109,7 @@ bool verify(const QByteArray& publicPem, const QByteArray& message, const QByteA
 {
     if (publicPem.size() > MaxKeyPem || signature.size() != Ed25519SignatureSize)
         return false;
-    BioPtr bio = readBio(publicPem);
-    PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, noPassphrase, nullptr) : nullptr);
+    PkeyPtr key = readPublicKey(publicPem);
     MdCtxPtr ctx(EVP_MD_CTX_new());
     const bool ok = key && ctx && EVP_PKEY_get_id(key.get()) == EVP_PKEY_ED25519
         && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1

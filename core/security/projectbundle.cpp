@@ -8,11 +8,35 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
+#include <QStandardPaths>
 
 namespace pvc::core {
 
 namespace {
 const QString FormatTag = QStringLiteral("pvc-project-1");
+const QString FileName = QStringLiteral("project.json");
+} // namespace
+
+QString ProjectBundle::defaultPath()
+{
+    const QString relative = QStringLiteral("pvc/") + FileName;
+    const QString found = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, relative);
+    if (!found.isEmpty())
+        return found;
+    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
+        if (QFile::exists(dir + QLatin1Char('/') + relative))
+            return dir + QLatin1Char('/') + relative;
+    return QStringLiteral("/usr/share/") + relative;
+}
+
+QString ProjectBundle::pathIn(const QString& directory)
+{
+    return directory + QLatin1Char('/') + FileName;
+}
+
+Result<ProjectBundle> ProjectBundle::loadOrDefault(const QString& path)
+{
+    return load(path.isEmpty() ? defaultPath() : path);
 }
 
 Result<ProjectBundle> ProjectBundle::load(const QString& path)

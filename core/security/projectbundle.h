@@ -24,8 +24,18 @@ struct ProjectBundle {
     QString projectId;
     QByteArray caPublicPem;
 
+    // Where the bundle is looked for, in one place so that pvcd, pvc-admin and the tray agree.
+    // The bundle an installer put in place: $XDG_CONFIG_HOME/pvc/project.json, then pvc/project.json
+    // in the XDG data directories, then /usr/share/pvc/project.json (returned even when absent, so
+    // that the error names it).
+    static QString defaultPath();
+    // The master's directory (`pvc-admin init DIR`) keeps the bundle as DIR/project.json.
+    static QString pathIn(const QString& directory);
+
     // Errors: bundle.unreadable, bundle.too_large, bundle.malformed, bundle.bad_ca.
     static Result<ProjectBundle> load(const QString& path);
+    // load(path), or load(defaultPath()) when path is empty (no --project given).
+    static Result<ProjectBundle> loadOrDefault(const QString& path);
     static Result<ProjectBundle> fromJson(const QByteArray& json);
     QByteArray toJson() const;
     bool save(const QString& path, QString* error) const;

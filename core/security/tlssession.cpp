@@ -1,6 +1,7 @@
 #include "security/tlssession.h"
 
 #include "security/certificates.h"
+#include "security/opensslutil.h"
 
 #include <algorithm>
 #include <array>
@@ -17,60 +18,28 @@ namespace pvc::core {
 
 namespace {
 
-constexpr qsizetype MaxKeyPem = 16 * 1024;
 constexpr int MaxExportLength = 1024;
 constexpr qsizetype FeedChunk = 1 << 20;
 
-template <auto Fn> struct Deleter {
-    template <typename T> void operator()(T* p) const { Fn(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using namespace openssl;
 using CtxPtr = std::unique_ptr<SSL_CTX, Deleter<SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, Deleter<SSL_free>>;
 using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 
-QString opensslError()
+// Null when too large or unreadable; the reason, if any, stays queued for configError().
+X509Ptr certificateOrNull(const QByteArray& pem)
 {
-    const unsigned long first = ERR_get_error();
-    ERR_clear_error();
-    if (first == 0)
-        return {};
-    std::array<char, 256> text {};
-    ERR_error_string_n(first, text.data(), text.size());
-    return QString::fromLatin1(text.data());
+    return pem.size() > certs::MaxCertificatePem ? nullptr : readCertificate(pem);
 }
 
-int noPassphrase(char*, int, int, void*)
+PkeyPtr privateKeyOrNull(const QByteArray& pem)
 {
-    return -1;
-}
-
-BioPtr readBio(const QByteArray& data)
-{
-    return BioPtr(BIO_new_mem_buf(data.constData(), int(data.size())));
-}
-
-X509Ptr loadCertificate(const QByteArray& pem)
-{
-    if (pem.size() > certs::MaxCertificatePem)
-        return nullptr;
-    BioPtr bio = readBio(pem);
-    return X509Ptr(bio ? PEM_read_bio_X509(bio.get(), nullptr, noPassphrase, nullptr) : nullptr);
-}
-
-PkeyPtr loadPrivateKey(const QByteArray& pem)
-{
-    if (pem.size() > MaxKeyPem)
-        return nullptr;
-    BioPtr bio = readBio(pem);
-    return PkeyPtr(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, noPassphrase, nullptr) : nullptr);
+    return pem.size() > MaxKeyPem ? nullptr : readPrivateKey(pem);
 }
 
 Error configError(const QString& what)
 {
-    const QString reason = opensslError();
+    const QString reason = takeError();
     return makeError("tls.bad_config", reason.isEmpty() ? what : QStringLiteral("%1: %2").arg(what, reason));
 }
 
@@ -103,7 +72,7 @@ struct TlsSession::Private {
             return fail("tls.closed", QStringLiteral("the peer sent close_notify"));
         }
         const unsigned long first = ERR_peek_error();
-        const QString reason = opensslError();
+        const QString reason = takeError();
         const long verify = SSL_get_verify_result(ssl.get());
         if (verify == X509_V_ERR_IP_ADDRESS_MISMATCH)
             return fail("tls.peer_ip_mismatch", QString::fromLatin1(X509_verify_cert_error_string(verify)));
@@ -155,13 +124,13 @@ TlsSession::~TlsSession() = default;
 Result<std::unique_ptr<TlsSession>> TlsSession::create(const Config& config)
 {
     ERR_clear_error();
-    X509Ptr certificate = loadCertificate(config.certificatePem);
+    X509Ptr certificate = certificateOrNull(config.certificatePem);
     if (!certificate)
         return configError(QStringLiteral("bad certificate"));
-    PkeyPtr key = loadPrivateKey(config.privatePem);
+    PkeyPtr key = privateKeyOrNull(config.privatePem);
     if (!key)
         return configError(QStringLiteral("bad private key"));
-    X509Ptr ca = loadCertificate(config.caCertificatePem);
+    X509Ptr ca = certificateOrNull(config.caCertificatePem);
     if (!ca)
         return configError(QStringLiteral("bad CA certificate"));
 
@@ -314,7 +283,7 @@ Result<QByteArray> TlsSession::exportKeyingMaterial(
             label.constData(), size_t(label.size()), reinterpret_cast<const unsigned char*>(context.constData()),
             size_t(context.size()), 1)
         != 1)
-        return makeError("tls.export_failed", opensslError());
+        return makeError("tls.export_failed", takeError());
     return secret;
 }
 
@@ -329,7 +298,7 @@ Result<QByteArray> TlsSession::exportKeyingMaterial(const QByteArray& label, int
     if (SSL_export_keying_material(d->ssl.get(), reinterpret_cast<unsigned char*>(secret.data()), size_t(length),
             label.constData(), size_t(label.size()), nullptr, 0, 0)
         != 1)
-        return makeError("tls.export_failed", opensslError());
+        return makeError("tls.export_failed", takeError());
     return secret;
 }
 
