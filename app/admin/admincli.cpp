@@ -28,18 +28,6 @@ using namespace pvc::master;
 
 namespace {
 
-const QString Usage
-    = QStringLiteral("Usage: pvc-admin COMMAND [options]\n\n"
-                     "The project master's tools.\n\n"
-                     "Commands:\n"
-                     "  init    Make the master CA and the project bundle (project.json)\n"
-                     "  invite  Print an invite token\n"
-                     "  serve   Run the online master: approve enrolments, publish revocations\n"
-                     "  hosts   List members: name, virtual IP, last seen, revoked\n"
-                     "  revoke  Revoke a member by name\n"
-                     "  policy  'policy set FILE' publishes the global policy; 'policy show' prints it\n\n"
-                     "Run 'pvc-admin COMMAND --help' for the options of one command.\n");
-
 int fail(const QString& message)
 {
     std::fprintf(stderr, "pvc-admin: %s\n", qPrintable(message));
@@ -100,54 +88,76 @@ qint64 parseDuration(const QString& text)
     }
 }
 
+// The bundle init describes, from --name, --broker, --network and --domain, each checked.
+bool bundleFromOptions(const QCommandLineParser& parser, ProjectBundle* bundle, QString* error)
+{
+    bundle->name = parser.value(QStringLiteral("name"));
+    bundle->network = parser.value(QStringLiteral("network"));
+    bundle->domain = parser.value(QStringLiteral("domain"));
+    bundle->brokers = parser.values(QStringLiteral("broker"));
+    const auto plan = AddressPlan::parse(bundle->network);
+    if (!plan) {
+        *error = plan.error().detail;
+        return false;
+    }
+    bundle->network = plan->cidr();
+    for (const QString& broker : bundle->brokers)
+        if (const auto address = HostPort::parse(broker); !address) {
+            *error = address.error().detail;
+            return false;
+        }
+    return true;
+}
+
+// Writes DIR/ca.key, DIR/ca.crt, DIR/project.json and an empty DIR/master.sqlite; only the owner may
+// read the directory, since it holds the CA key.
+bool createMaster(const QString& dir, ProjectBundle* bundle, QString* error)
+{
+    if (!QDir().mkpath(dir) || !QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner)) {
+        *error = QStringLiteral("cannot create %1").arg(dir);
+        return false;
+    }
+    const auto key = keys::generateEd25519();
+    if (!key) {
+        *error = key.error().detail;
+        return false;
+    }
+    const auto ca = certs::createCaCertificate(key->privatePem, bundle->name, 3650);
+    if (!ca) {
+        *error = ca.error().detail;
+        return false;
+    }
+    if (!keys::writePrivateKeyFile(dir + QStringLiteral("/ca.key"), key->privatePem, error))
+        return false;
+    QFile caFile(dir + QStringLiteral("/ca.crt"));
+    if (!caFile.open(QIODevice::WriteOnly) || caFile.write(*ca) < 0) {
+        *error = caFile.errorString();
+        return false;
+    }
+    caFile.close();
+    bundle->caCertificatePem = *ca;
+    if (!bundle->save(dir + QStringLiteral("/project.json"), error))
+        return false;
+    MasterStore store;
+    return store.open(dir + QStringLiteral("/master.sqlite"), error);
+}
+
 int runInit(QCommandLineParser& parser)
 {
     const QString dir = parser.value(DirOption);
-    const QString name = parser.value(QStringLiteral("name"));
-    const QStringList brokers = parser.values(QStringLiteral("broker"));
-    if (dir.isEmpty() || name.isEmpty() || brokers.isEmpty())
+    if (dir.isEmpty() || parser.value(QStringLiteral("name")).isEmpty()
+        || parser.values(QStringLiteral("broker")).isEmpty())
         return fail(QStringLiteral("init needs --dir, --name and at least one --broker"));
     if (QFile::exists(dir + QStringLiteral("/ca.key")))
         return fail(QStringLiteral("%1 already holds a master CA; refusing to overwrite it").arg(dir));
-
     ProjectBundle bundle;
-    bundle.name = name;
-    bundle.network = parser.value(QStringLiteral("network"));
-    bundle.domain = parser.value(QStringLiteral("domain"));
-    bundle.brokers = brokers;
-    if (const auto plan = AddressPlan::parse(bundle.network); !plan)
-        return fail(plan.error().detail);
-    else
-        bundle.network = plan->cidr();
-    for (const QString& broker : brokers)
-        if (const auto address = HostPort::parse(broker); !address)
-            return fail(address.error().detail);
-
-    if (!QDir().mkpath(dir) || !QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner))
-        return fail(QStringLiteral("cannot create %1").arg(dir));
-    const auto key = keys::generateEd25519();
-    if (!key)
-        return fail(key.error().detail);
-    const auto ca = certs::createCaCertificate(key->privatePem, name, 3650);
-    if (!ca)
-        return fail(ca.error().detail);
     QString error;
-    if (!keys::writePrivateKeyFile(dir + QStringLiteral("/ca.key"), key->privatePem, &error))
-        return fail(error);
-    QFile caFile(dir + QStringLiteral("/ca.crt"));
-    if (!caFile.open(QIODevice::WriteOnly) || caFile.write(*ca) < 0)
-        return fail(caFile.errorString());
-    caFile.close();
-    bundle.caCertificatePem = *ca;
-    if (!bundle.save(dir + QStringLiteral("/project.json"), &error))
-        return fail(error);
-    MasterStore store;
-    if (!store.open(dir + QStringLiteral("/master.sqlite"), &error))
+    if (!bundleFromOptions(parser, &bundle, &error) || !createMaster(dir, &bundle, &error))
         return fail(error);
     const auto loaded = ProjectBundle::load(dir + QStringLiteral("/project.json"));
     print(QStringLiteral("Project '%1' created in %2\n  network %3, domain %4\n  project id %5\n"
                          "Ship %2/project.json with the installer; keep %2/ca.key secret.\n")
-              .arg(name, dir, bundle.network, bundle.domain, loaded ? loaded->projectId : QString()));
+              .arg(bundle.name, dir, bundle.network, bundle.domain, loaded ? loaded->projectId : QString()));
     return 0;
 }
 
@@ -278,70 +288,115 @@ int runServe(QCommandLineParser& parser)
     return QCoreApplication::exec();
 }
 
+void addInitOptions(QCommandLineParser& parser)
+{
+    parser.addOption({ QStringLiteral("name"), QStringLiteral("Project name."), QStringLiteral("NAME") });
+    parser.addOption({ QStringLiteral("broker"), QStringLiteral("A broker, HOST:PORT (repeat for several)."),
+        QStringLiteral("HOST:PORT") });
+    parser.addOption({ QStringLiteral("network"), QStringLiteral("Overlay network, a /16 inside 240.0.0.0/4."),
+        QStringLiteral("CIDR"), QStringLiteral("240.1.0.0/16") });
+    parser.addOption({ QStringLiteral("domain"), QStringLiteral("DNS domain of the overlay."), QStringLiteral("DOMAIN"),
+        QStringLiteral("pvc") });
+}
+
+void addInviteOptions(QCommandLineParser& parser)
+{
+    parser.addOption({ QStringLiteral("uses"), QStringLiteral("How many hosts may join with it."), QStringLiteral("N"),
+        QStringLiteral("1") });
+    parser.addOption({ QStringLiteral("ttl"), QStringLiteral("How long it stays valid (45s, 30m, 12h, 7d)."),
+        QStringLiteral("DURATION"), QStringLiteral("7d") });
+    parser.addOption({ QStringLiteral("group"),
+        QStringLiteral("Groups of the hosts that join with it, comma-separated (policy rules name them)."),
+        QStringLiteral("GROUPS"), QStringLiteral("volunteer") });
+}
+
+void addHostsOptions(QCommandLineParser& parser)
+{
+    parser.addOption({ QStringLiteral("json"), QStringLiteral("Print JSON.") });
+}
+
+void addRevokeArguments(QCommandLineParser& parser)
+{
+    parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The member to revoke."));
+}
+
+void addPolicyArguments(QCommandLineParser& parser)
+{
+    parser.addPositionalArgument(QStringLiteral("set FILE | show"), QStringLiteral("What to do."));
+}
+
+// pvc-admin's commands: the name typed, its line in the usage text, the description its --help shows,
+// its options, and the function that runs it with the parsed command line.
+struct Command {
+    QLatin1String name;
+    const char* summary;
+    const char* description;
+    void (*addOptions)(QCommandLineParser& parser); // --dir and --help are every command's
+    int (*run)(QCommandLineParser& parser); // returns the exit code
+};
+
+// In the order of the usage text.
+const Command Commands[] {
+    { QLatin1String("init"), "Make the master CA and the project bundle (project.json)",
+        "Make the master CA (Ed25519) and DIR/project.json.", addInitOptions, runInit },
+    { QLatin1String("invite"), "Print an invite token", "Print a new invite token.", addInviteOptions, runInvite },
+    { QLatin1String("serve"), "Run the online master: approve enrolments, publish revocations",
+        "Run the online master.", nullptr, runServe },
+    { QLatin1String("hosts"), "List members: name, virtual IP, last seen, revoked", "List the project's members.",
+        addHostsOptions, runHosts },
+    { QLatin1String("revoke"), "Revoke a member by name", "Revoke a member.", addRevokeArguments, runRevoke },
+    { QLatin1String("policy"), "'policy set FILE' publishes the global policy; 'policy show' prints it",
+        "Set or show the global policy (docs/policy.md).", addPolicyArguments, runPolicy },
+};
+
+QString usage()
+{
+    QString text = QStringLiteral("Usage: pvc-admin COMMAND [options]\n\n"
+                                  "The project master's tools.\n\n"
+                                  "Commands:\n");
+    for (const Command& command : Commands)
+        text += QStringLiteral("  %1  %2\n").arg(command.name, -6).arg(QLatin1String(command.summary));
+    return text + QStringLiteral("\nRun 'pvc-admin COMMAND --help' for the options of one command.\n");
+}
+
+const Command* findCommand(const QString& name)
+{
+    for (const Command& command : Commands)
+        if (command.name == name)
+            return &command;
+    return nullptr;
+}
+
 } // namespace
 
 int runAdminCommand(const QStringList& arguments)
 {
-    const QString command = arguments.value(1);
-    if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("-h")
-        || command == QLatin1String("help")) {
-        print(Usage);
-        return command.isEmpty() ? 1 : 0;
+    const QString name = arguments.value(1);
+    if (name.isEmpty() || name == QLatin1String("--help") || name == QLatin1String("-h")
+        || name == QLatin1String("help")) {
+        print(usage());
+        return name.isEmpty() ? 1 : 0;
     }
-    if (command == QLatin1String("--version")) {
+    if (name == QLatin1String("--version")) {
         print(QStringLiteral("pvc-admin " PVC_VERSION "\n"));
         return 0;
     }
+    const Command* command = findCommand(name);
+    if (!command)
+        return fail(QStringLiteral("unknown command '%1'\n\n%2").arg(name, usage()));
 
     QCommandLineParser parser;
     parser.addHelpOption();
     parser.addOption(DirOption);
-    int (*handler)(QCommandLineParser&) = nullptr;
-    if (command == QLatin1String("init")) {
-        parser.setApplicationDescription(QStringLiteral("Make the master CA (Ed25519) and DIR/project.json."));
-        parser.addOption({ QStringLiteral("name"), QStringLiteral("Project name."), QStringLiteral("NAME") });
-        parser.addOption({ QStringLiteral("broker"), QStringLiteral("A broker, HOST:PORT (repeat for several)."),
-            QStringLiteral("HOST:PORT") });
-        parser.addOption({ QStringLiteral("network"), QStringLiteral("Overlay network, a /16 inside 240.0.0.0/4."),
-            QStringLiteral("CIDR"), QStringLiteral("240.1.0.0/16") });
-        parser.addOption({ QStringLiteral("domain"), QStringLiteral("DNS domain of the overlay."),
-            QStringLiteral("DOMAIN"), QStringLiteral("pvc") });
-        handler = runInit;
-    } else if (command == QLatin1String("invite")) {
-        parser.setApplicationDescription(QStringLiteral("Print a new invite token."));
-        parser.addOption({ QStringLiteral("uses"), QStringLiteral("How many hosts may join with it."),
-            QStringLiteral("N"), QStringLiteral("1") });
-        parser.addOption({ QStringLiteral("ttl"), QStringLiteral("How long it stays valid (45s, 30m, 12h, 7d)."),
-            QStringLiteral("DURATION"), QStringLiteral("7d") });
-        parser.addOption({ QStringLiteral("group"),
-            QStringLiteral("Groups of the hosts that join with it, comma-separated (policy rules name them)."),
-            QStringLiteral("GROUPS"), QStringLiteral("volunteer") });
-        handler = runInvite;
-    } else if (command == QLatin1String("serve")) {
-        parser.setApplicationDescription(QStringLiteral("Run the online master."));
-        handler = runServe;
-    } else if (command == QLatin1String("hosts")) {
-        parser.setApplicationDescription(QStringLiteral("List the project's members."));
-        parser.addOption({ QStringLiteral("json"), QStringLiteral("Print JSON.") });
-        handler = runHosts;
-    } else if (command == QLatin1String("revoke")) {
-        parser.setApplicationDescription(QStringLiteral("Revoke a member."));
-        parser.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("The member to revoke."));
-        handler = runRevoke;
-    } else if (command == QLatin1String("policy")) {
-        parser.setApplicationDescription(QStringLiteral("Set or show the global policy (docs/policy.md)."));
-        parser.addPositionalArgument(QStringLiteral("set FILE | show"), QStringLiteral("What to do."));
-        handler = runPolicy;
-    } else {
-        return fail(QStringLiteral("unknown command '%1'\n\n%2").arg(command, Usage));
-    }
-
+    parser.setApplicationDescription(QLatin1String(command->description));
+    if (command->addOptions)
+        command->addOptions(parser);
     QStringList rest = arguments;
     rest.removeAt(1);
     parser.process(rest);
     if (!parser.isSet(DirOption))
-        return fail(QStringLiteral("%1 needs --dir DIR").arg(command));
-    return handler(parser);
+        return fail(QStringLiteral("%1 needs --dir DIR").arg(name));
+    return command->run(parser);
 }
 
 } // namespace pvc::app

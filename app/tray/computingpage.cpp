@@ -3,6 +3,7 @@
 #include "autostart.h"
 #include "controlconnection.h"
 #include "errortext.h"
+#include "ipc/controlcommands.h"
 #include "statetext.h"
 
 #include <QButtonGroup>
@@ -206,10 +207,10 @@ ComputingPage::ComputingPage(ControlConnection* connection, QWidget* parent)
         send({ { key("window_end"), time.toString(TimeFormat) } });
     });
     connect(m_pauseButton, &QPushButton::clicked, this, [this] {
-        command(QStringLiteral("pause"), { { key("minutes"), 60 } });
+        command(ipc::command::Pause, { { key("minutes"), 60 } });
     });
-    connect(m_resumeButton, &QPushButton::clicked, this, [this] { command(QStringLiteral("resume"), {}); });
-    connect(m_finishButton, &QPushButton::clicked, this, [this] { command(QStringLiteral("finish-then-pause"), {}); });
+    connect(m_resumeButton, &QPushButton::clicked, this, [this] { command(ipc::command::Resume, {}); });
+    connect(m_finishButton, &QPushButton::clicked, this, [this] { command(ipc::command::FinishThenPause, {}); });
     connect(m_autostart, &QCheckBox::toggled, this, [this](bool on) {
         QString error;
         if (!autostart::setEnabled(on, &error))
@@ -229,7 +230,7 @@ ComputingPage::ComputingPage(ControlConnection* connection, QWidget* parent)
 
 void ComputingPage::load()
 {
-    m_connection->request(QStringLiteral("get-preferences"), {}, this, [this](const ipc::ControlReply& reply) {
+    m_connection->request(ipc::command::GetPreferences, {}, this, [this](const ipc::ControlReply& reply) {
         if (reply.ok) {
             setAvailable(true);
             apply(reply.result);
@@ -291,7 +292,7 @@ void ComputingPage::send(const QJsonObject& changes)
         return;
     m_message->hide();
     ++m_inFlight;
-    m_connection->request(QStringLiteral("set-preferences"), changes, this, [this](const ipc::ControlReply& reply) {
+    m_connection->request(ipc::command::SetPreferences, changes, this, [this](const ipc::ControlReply& reply) {
         --m_inFlight;
         if (reply.ok) {
             apply(reply.result);

@@ -1,5 +1,6 @@
 #include "controlconnection.h"
 
+#include "ipc/controlcommands.h"
 #include "ipc/frame.h"
 #include "ipc/framedchannel.h"
 
@@ -177,7 +178,7 @@ void ControlConnection::poll()
         return;
     if (!m_statusInFlight) {
         m_statusInFlight = true;
-        request(QStringLiteral("status"), {}, this, [this](const ipc::ControlReply& reply) {
+        request(ipc::command::Status, {}, this, [this](const ipc::ControlReply& reply) {
             m_statusInFlight = false;
             if (reply.ok && m_connected) {
                 m_status = reply.result;
@@ -187,7 +188,7 @@ void ControlConnection::poll()
     }
     if (!m_peersInFlight) {
         m_peersInFlight = true;
-        request(QStringLiteral("peers"), {}, this, [this](const ipc::ControlReply& reply) {
+        request(ipc::command::Peers, {}, this, [this](const ipc::ControlReply& reply) {
             m_peersInFlight = false;
             if (reply.ok && m_connected) {
                 m_peers = reply.result.value(QLatin1String("peers")).toArray();

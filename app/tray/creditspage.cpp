@@ -3,6 +3,7 @@
 #include "controlconnection.h"
 #include "creditsplot.h"
 #include "errortext.h"
+#include "ipc/controlcommands.h"
 
 #include <QFrame>
 #include <QGridLayout>
@@ -92,7 +93,7 @@ void CreditsPage::showEvent(QShowEvent* event)
 
 void CreditsPage::load()
 {
-    m_connection->request(QStringLiteral("credits"), {}, this, [this](const ipc::ControlReply& reply) {
+    m_connection->request(ipc::command::Credits, {}, this, [this](const ipc::ControlReply& reply) {
         if (reply.ok)
             apply(reply.result);
         else if (reply.errorCode == QLatin1String("control.unknown_command"))

@@ -3,6 +3,7 @@
 #include "appicons.h"
 #include "controlconnection.h"
 #include "errortext.h"
+#include "ipc/controlcommands.h"
 #include "ipc/controlpaths.h"
 #include "statetext.h"
 
@@ -244,7 +245,7 @@ void JoinPage::startJoin()
     const QJsonObject arguments { { QStringLiteral("token"), token }, { QStringLiteral("name"), name },
         { QStringLiteral("timeout_ms"), JoinTimeoutMs } };
     m_connection->request(
-        QStringLiteral("join"), arguments, this,
+        ipc::command::Join, arguments, this,
         [this](const ipc::ControlReply& reply) {
             handleJoinReply(reply.ok ? reply.result : QJsonObject(), reply.errorCode, reply.errorDetail);
         },

@@ -3,6 +3,7 @@
 #include "appicons.h"
 #include "controlconnection.h"
 #include "errortext.h"
+#include "ipc/controlcommands.h"
 
 #include <QMenu>
 #include <QSystemTrayIcon>
@@ -34,10 +35,10 @@ TrayIcon::TrayIcon(ControlConnection* connection, QObject* parent)
     connect(open, &QAction::triggered, this, &TrayIcon::openRequested);
     connect(quit, &QAction::triggered, this, &TrayIcon::quitRequested);
     connect(m_pause, &QAction::triggered, this, [this] {
-        command(QStringLiteral("pause"), { { QStringLiteral("minutes"), 60 } });
+        command(ipc::command::Pause, { { QStringLiteral("minutes"), 60 } });
     });
-    connect(m_resume, &QAction::triggered, this, [this] { command(QStringLiteral("resume"), {}); });
-    connect(m_finish, &QAction::triggered, this, [this] { command(QStringLiteral("finish-then-pause"), {}); });
+    connect(m_resume, &QAction::triggered, this, [this] { command(ipc::command::Resume, {}); });
+    connect(m_finish, &QAction::triggered, this, [this] { command(ipc::command::FinishThenPause, {}); });
     connect(m_icon, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
             Q_EMIT openRequested();

@@ -1,0 +1,180 @@
+#include "output.h"
+
+#include "common/jsonfields.h"
+#include "errortext.h"
+#include "ipc/controlclient.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QLocale>
+#include <cstdio>
+
+namespace pvc::app::cli {
+
+using core::str;
+
+namespace {
+
+QString tr(const char* text)
+{
+    return QCoreApplication::translate("pvc", text);
+}
+
+void printMembership(const QJsonObject& s)
+{
+    const QJsonObject project = s.value(QLatin1String("project")).toObject();
+    out(tr("Project:    %1 (%2, domain %3)\n")
+            .arg(str(project, "name"), str(project, "network"), str(project, "domain")));
+    out(tr("State:      %1\n").arg(str(s, "state")));
+    if (!str(s, "name").isEmpty())
+        out(tr("Name:       %1\n").arg(str(s, "name")));
+    if (!str(s, "virtual_ip").isEmpty())
+        out(tr("Virtual IP: %1\n").arg(str(s, "virtual_ip")));
+}
+
+void printBrokers(const QJsonArray& brokers)
+{
+    for (const QJsonValue& value : brokers) {
+        const QJsonObject broker = value.toObject();
+        const bool up = broker.value(QLatin1String("connected")).toBool();
+        QString line = tr("Broker:     %1 %2").arg(str(broker, "address"), up ? tr("connected") : tr("not connected"));
+        if (broker.contains(QLatin1String("observed_udp")))
+            line += tr(", sees us at %1").arg(str(broker, "observed_udp"));
+        out(line + QLatin1Char('\n'));
+    }
+}
+
+// The tunnel's UDP port and NAT, then what the router's UPnP did for us.
+void printNetwork(const QJsonObject& tunnel, const QJsonObject& upnp)
+{
+    if (tunnel.value(QLatin1String("running")).toBool())
+        out(tr("Network:    UDP port %1, NAT %2%3\n")
+                .arg(tunnel.value(QLatin1String("udp_port")).toInt())
+                .arg(str(tunnel, "nat"))
+                .arg(tunnel.value(QLatin1String("udp_works")).toBool(true)
+                        ? QString()
+                        : tr(", UDP blocked (tunnels use the TCP relay)")));
+    const QString upnpState = str(upnp, "state");
+    if (upnpState == QLatin1String("mapped"))
+        out(tr("UPnP:       router maps %1 to us (lease %2 s)\n")
+                .arg(str(upnp, "external"))
+                .arg(upnp.value(QLatin1String("lease_s")).toInt()));
+    else if (!upnpState.isEmpty() && upnpState != QLatin1String("off"))
+        out(tr("UPnP:       %1 %2\n").arg(upnpState, str(upnp, "error")));
+}
+
+void printPolicy(const QJsonObject& policy)
+{
+    out(tr("Policy:     global version %1 (%2 rules), local %3\n")
+            .arg(policy.value(QLatin1String("global_version")).toInteger())
+            .arg(policy.value(QLatin1String("global_rules")).toInt())
+            .arg(policy.contains(QLatin1String("local_rules"))
+                    ? tr("%1 rules").arg(policy.value(QLatin1String("local_rules")).toInt())
+                    : tr("none")));
+}
+
+// "direct/hole_punch", "relay/tcp", or "-" when there is no path yet.
+QString pathText(const QJsonObject& peer)
+{
+    const QString path = str(peer, "path");
+    const QString technique = str(peer, "technique");
+    const QString relay = str(peer, "relay"); // udp or tcp, when relayed
+    if (path == QLatin1String("none") || path.isEmpty())
+        return QStringLiteral("-");
+    if (path == QLatin1String("relay") && !relay.isEmpty())
+        return path + QLatin1Char('/') + relay;
+    return technique.isEmpty() ? path : path + QLatin1Char('/') + technique;
+}
+
+} // namespace
+
+void out(const QString& text)
+{
+    std::fputs(qPrintable(text), stdout);
+}
+
+int failWith(const ipc::ControlReply& reply)
+{
+    std::fprintf(stderr, "pvc: %s\n", qPrintable(errorText(reply.errorCode, reply.errorDetail)));
+    return reply.errorCode.startsWith(QLatin1String("control.")) ? 3 : 2;
+}
+
+QString computingLine(const QJsonObject& computing)
+{
+    const QString until = str(computing, "paused_until");
+    QString line = str(computing, "state") + QStringLiteral(": ") + errorText(str(computing, "reason"), {});
+    if (!until.isEmpty())
+        line += tr(" (until %1)")
+                    .arg(QLocale().toString(
+                        QDateTime::fromString(until, Qt::ISODate).toLocalTime(), QLocale::ShortFormat));
+    return line;
+}
+
+void printStatus(const QJsonObject& s)
+{
+    printMembership(s);
+    printBrokers(s.value(QLatin1String("brokers")).toArray());
+    printNetwork(s.value(QLatin1String("tunnel")).toObject(), s.value(QLatin1String("upnp")).toObject());
+    printPolicy(s.value(QLatin1String("policy")).toObject());
+    const QJsonObject computing = s.value(QLatin1String("computing")).toObject();
+    if (!computing.isEmpty())
+        out(tr("Computing:  %1\n").arg(computingLine(computing)));
+    const QJsonObject error = s.value(QLatin1String("error")).toObject();
+    if (!error.isEmpty())
+        out(tr("Last error: %1\n").arg(errorText(str(error, "code"), str(error, "detail"))));
+}
+
+void printPreferences(const QJsonObject& p)
+{
+    const bool allButOne = p.value(QLatin1String("all_but_one")).toBool();
+    const bool throttle = str(p, "when_in_use") == QLatin1String("throttle");
+    out(tr("Cores:      %1 of %2\n")
+            .arg(allButOne ? tr("all but one") : QString::number(p.value(QLatin1String("cores")).toInt()))
+            .arg(p.value(QLatin1String("max_cores")).toInt()));
+    out(tr("Idle:       %1 minutes before computing; when in use: %2\n")
+            .arg(p.value(QLatin1String("idle_minutes")).toInt())
+            .arg(throttle ? tr("throttle to %1% CPU").arg(p.value(QLatin1String("throttle_percent")).toInt())
+                          : tr("pause")));
+    out(tr("Battery:    %1\n")
+            .arg(
+                p.value(QLatin1String("run_on_battery")).toBool() ? tr("compute on battery") : tr("pause on battery")));
+    out(tr("Window:     %1\n")
+            .arg(p.value(QLatin1String("window_enabled")).toBool()
+                    ? str(p, "window_start") + QLatin1Char('-') + str(p, "window_end")
+                    : tr("any time")));
+}
+
+void printPeers(const QJsonArray& peers)
+{
+    out(QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+            .arg(tr("NAME"), -20)
+            .arg(tr("VIRTUAL IP"), -15)
+            .arg(tr("STATUS"), -14)
+            .arg(tr("PATH"), -16)
+            .arg(tr("RTT"), -9)
+            .arg(tr("ENDPOINT / ERROR")));
+    for (const QJsonValue& value : peers) {
+        const QJsonObject p = value.toObject();
+        const double rtt = p.value(QLatin1String("rtt_ms")).toDouble(-1);
+        const QString detail = p.contains(QLatin1String("error")) ? str(p, "error") : str(p, "endpoint");
+        out(QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+                .arg(str(p, "name"), -20)
+                .arg(str(p, "virtual_ip"), -15)
+                .arg(str(p, "status"), -14)
+                .arg(pathText(p), -16)
+                .arg(rtt >= 0 ? QStringLiteral("%1ms").arg(rtt, 0, 'f', 2) : QStringLiteral("-"), -9)
+                .arg(detail));
+    }
+}
+
+void printCredits(const QJsonObject& credits)
+{
+    out(tr("Credits:          %1\nDaily average:    %2\nCertified tasks:  %3\n")
+            .arg(credits.value(QLatin1String("total")).toDouble())
+            .arg(credits.value(QLatin1String("daily_average")).toDouble())
+            .arg(credits.value(QLatin1String("certified_tasks")).toInteger()));
+}
+
+} // namespace pvc::app::cli
