@@ -6,7 +6,8 @@
 #include <optional>
 
 // The overlay's DNS: pvcd answers "<host>.<domain>" with the host's virtual IP (RFC 1035 over UDP).
-// It is authoritative for the domain only and recurses for nobody.
+// It is authoritative for the domain only and recurses for nobody. This class decides the answer;
+// DnsQuery reads the query and DnsReply writes the response.
 namespace pvc::core {
 
 class DnsResponder {
@@ -26,6 +27,9 @@ public:
     std::optional<QByteArray> answer(const QByteArray& query) const;
 
 private:
+    // host: the name less the domain; labelCount: labels of the whole name.
+    std::optional<quint32> lookupHost(const QByteArray& host, qsizetype labelCount) const;
+
     QByteArray m_domain; // lowercase wire-order labels joined by '.', no trailing dot
     Lookup m_lookup;
 };
