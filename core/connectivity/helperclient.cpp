@@ -1,12 +1,6 @@
 #include "connectivity/helperclient.h"
 
 #include <QDeadlineTimer>
-#include <QFile>
-#include <cerrno>
-#include <cstring>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace pvc::core {
@@ -14,22 +8,6 @@ namespace pvc::core {
 namespace {
 
 constexpr int TimeoutMs = 5000;
-
-QString systemError()
-{
-    return QString::fromLocal8Bit(strerror(errno));
-}
-
-// Waits for `events` on fd until the deadline; false on timeout.
-bool waitFor(int fd, short events, const QDeadlineTimer& deadline)
-{
-    pollfd entry { fd, events, 0 };
-    int ready;
-    do
-        ready = poll(&entry, 1, int(deadline.remainingTime()));
-    while (ready < 0 && errno == EINTR);
-    return ready > 0;
-}
 
 } // namespace
 
@@ -40,27 +18,16 @@ HelperClient::~HelperClient()
 
 void HelperClient::disconnect()
 {
-    if (m_socket >= 0)
-        ::close(m_socket);
-    m_socket = -1;
+    m_socket.close();
     m_reader = ipc::FrameReader(4096);
 }
 
 bool HelperClient::connectTo(const QString& socketPath, QString* error)
 {
     disconnect();
-    const QByteArray path = QFile::encodeName(socketPath);
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    if (path.isEmpty() || size_t(path.size()) >= sizeof(address.sun_path)) {
-        *error = QStringLiteral("helper.unreachable: bad socket path %1").arg(socketPath);
-        return false;
-    }
-    memcpy(address.sun_path, path.constData(), size_t(path.size()));
-    m_socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (m_socket < 0 || ::connect(m_socket, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-        *error = QStringLiteral("helper.unreachable: %1: %2").arg(socketPath, systemError());
-        disconnect();
+    QString detail;
+    if (!m_socket.connectTo(socketPath, &detail)) {
+        *error = QStringLiteral("helper.unreachable: ") + detail;
         return false;
     }
     const Result<QJsonObject> hello = call(ipc::makeMessage("hello"));
@@ -154,76 +121,49 @@ Result<QJsonObject> HelperClient::fail(const char* code, const QString& detail)
 
 Result<QJsonObject> HelperClient::call(const QJsonObject& request, int* fd)
 {
-    if (m_socket < 0)
+    using Status = UnixFdSocket::Received::Status;
+    if (!m_socket.isOpen())
         return makeError("helper.unreachable", QStringLiteral("not connected"));
     const QDeadlineTimer deadline(TimeoutMs);
-    const QByteArray frame = ipc::encodeFrame(request);
-    for (qsizetype sent = 0; sent < frame.size();) {
-        if (!waitFor(m_socket, POLLOUT, deadline))
-            return fail("helper.timeout", QStringLiteral("the helper did not take the request"));
-        const ssize_t n = ::send(m_socket, frame.constData() + sent, size_t(frame.size() - sent), MSG_NOSIGNAL);
-        // A refused caller's socket is closed at once, maybe before the request went out; the
-        // helper's reason (helper.denied) is still waiting to be read, so go on to read it.
-        if (n < 0 && errno != EINTR)
-            break;
-        sent += qMax<ssize_t>(n, 0);
-    }
-
-    int passed = -1;
+    // A refused caller's socket is closed at once, maybe before the request went out; the helper's
+    // reason (helper.denied) is still waiting to be read, so a failed send goes on to read it.
+    if (m_socket.sendAll(ipc::encodeFrame(request), deadline) == UnixFdSocket::Sent::TimedOut)
+        return fail("helper.timeout", QStringLiteral("the helper did not take the request"));
     for (;;) {
         QJsonObject reply;
         const ipc::FrameReader::Status status = m_reader.next(&reply);
-        if (status == ipc::FrameReader::Status::Error) {
-            if (passed >= 0)
-                ::close(passed);
+        if (status == ipc::FrameReader::Status::Error)
             return fail("helper.protocol", m_reader.errorCode());
-        }
-        if (status == ipc::FrameReader::Status::Frame) {
-            if (fd && ipc::messageType(reply) != QLatin1String("error"))
-                *fd = std::exchange(passed, -1);
-            if (passed >= 0)
-                ::close(passed);
-            if (ipc::messageType(reply) == QLatin1String("error"))
-                return Error { reply.value(QLatin1String("code")).toString(),
-                    reply.value(QLatin1String("detail")).toString() };
-            return reply;
-        }
-        if (!waitFor(m_socket, POLLIN, deadline))
+        if (status == ipc::FrameReader::Status::Frame)
+            return finish(reply, fd);
+        const UnixFdSocket::Received received = m_socket.receive(m_reader.room(), deadline);
+        switch (received.status) {
+        case Status::Data:
+            m_reader.append(received.data);
+            break;
+        case Status::TimedOut:
             return fail("helper.timeout", QStringLiteral("no reply within %1 ms").arg(TimeoutMs));
-
-        char buffer[4096];
-        alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
-        iovec iov { buffer, size_t(qMin<qint64>(m_reader.room(), sizeof(buffer))) };
-        msghdr header {};
-        header.msg_iov = &iov;
-        header.msg_iovlen = 1;
-        header.msg_control = control;
-        header.msg_controllen = sizeof(control);
-        const ssize_t n = recvmsg(m_socket, &header, MSG_CMSG_CLOEXEC);
-        if (n <= 0 && !(n < 0 && errno == EINTR)) {
-            if (passed >= 0)
-                ::close(passed);
-            return fail(
-                "helper.unreachable", n == 0 ? QStringLiteral("the helper closed the connection") : systemError());
+        case Status::Closed:
+            return fail("helper.unreachable", QStringLiteral("the helper closed the connection"));
+        case Status::Failed:
+            return fail("helper.unreachable", received.error);
         }
-        if (n < 0)
-            continue; // EINTR
-        // Keep the first descriptor; close any others, which the protocol never sends.
-        for (cmsghdr* c = CMSG_FIRSTHDR(&header); c; c = CMSG_NXTHDR(&header, c)) {
-            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                continue;
-            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int received;
-                memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                if (passed < 0)
-                    passed = received;
-                else
-                    ::close(received);
-            }
-        }
-        m_reader.append(QByteArray(buffer, qsizetype(n)));
     }
+}
+
+// A descriptor passed with the reply goes to *fd, or is closed when nobody asked for one or the reply
+// is an error.
+Result<QJsonObject> HelperClient::finish(const QJsonObject& reply, int* fd)
+{
+    const bool isError = ipc::messageType(reply) == QLatin1String("error");
+    const int passed = m_socket.takeDescriptor();
+    if (fd && !isError)
+        *fd = passed;
+    else if (passed >= 0)
+        ::close(passed);
+    if (isError)
+        return Error { reply.value(QLatin1String("code")).toString(), reply.value(QLatin1String("detail")).toString() };
+    return reply;
 }
 
 } // namespace pvc::core

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/result.h"
+#include "connectivity/unixfdsocket.h"
 #include "ipc/frame.h"
 
 #include <QJsonObject>
@@ -8,8 +9,8 @@
 
 namespace pvc::core {
 
-// pvcd's side of pvc-helper (docs/helper.md): blocking request/reply calls, 5 s each, over a
-// Unix socket that stays open while pvcd runs, since the helper closes every TUN device it made
+// pvcd's side of pvc-helper (docs/helper.md): the request/reply codec, with blocking calls of 5 s each
+// over a Unix socket (UnixFdSocket) that stays open while pvcd runs, since the helper closes every TUN device it made
 // for this connection when the connection ends. Error codes are the helper's ("helper.bad_name"),
 // plus helper.unreachable, helper.timeout and helper.protocol from this side; after the last two
 // the connection is dropped, because its state is no longer known.
@@ -22,7 +23,7 @@ public:
 
     // Connects and checks that the helper speaks version 1. *error starts with the code.
     bool connectTo(const QString& socketPath, QString* error);
-    bool isConnected() const { return m_socket >= 0; }
+    bool isConnected() const { return m_socket.isOpen(); }
     void disconnect();
 
     // The caller owns the returned fd (O_CLOEXEC).
@@ -46,9 +47,10 @@ private:
     // Sends request and waits for its reply. An error reply becomes an Error. A descriptor passed
     // with the reply goes to *fd when fd is given and is closed otherwise.
     Result<QJsonObject> call(const QJsonObject& request, int* fd = nullptr);
+    Result<QJsonObject> finish(const QJsonObject& reply, int* fd);
     Result<QJsonObject> fail(const char* code, const QString& detail);
 
-    int m_socket = -1;
+    UnixFdSocket m_socket; // the transport, with the descriptors passed along (SCM_RIGHTS)
     ipc::FrameReader m_reader { 4096 };
 };
 
