@@ -1,10 +1,6 @@
 #include "connectivity/tcppunch.h"
 
-#include "common/inetchecksum.h"
-#include "connectivity/helperclient.h"
-
 #include <QSocketNotifier>
-#include <QtEndian>
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
@@ -260,90 +256,6 @@ QString TcpPunch::summary() const
     if (m_strangers)
         parts << QStringLiteral("%1 connections from other addresses closed").arg(m_strangers);
     return parts.join(QStringLiteral("; "));
-}
-
-TtcpClient::TtcpClient(HelperClient* helper, QObject* parent)
-    : QObject(parent)
-    , m_helper(helper)
-{
-    m_synPoll.setInterval(10);
-    connect(&m_synPoll, &QTimer::timeout, this, &TtcpClient::pollSyn);
-    connect(&m_punch, &TcpPunch::succeeded, this, [this](const TcpEndpoint& server) {
-        m_synPoll.stop();
-        Q_EMIT succeeded(server);
-    });
-    connect(&m_punch, &TcpPunch::failed, this, [this](const QString& code, const QString& detail) {
-        m_synPoll.stop();
-        Q_EMIT failed(code, detail);
-    });
-}
-
-void TtcpClient::start(const TcpEndpoint& server, int timeoutMs)
-{
-    // Armed before connect(), so the first SYN is in the capture.
-    const Result<bool> armed = m_helper->armSynCapture(m_punch.localPort());
-    if (!armed) {
-        const Error error = armed.error();
-        QTimer::singleShot(0, this, [this, error] { fail(error.code, error.detail); });
-        return;
-    }
-    m_punch.setRetry(false);
-    m_punch.start({ server }, timeoutMs);
-    m_synDeadline = QDeadlineTimer(SynWaitMs);
-    m_synPoll.start();
-}
-
-void TtcpClient::pollSyn()
-{
-    const Result<QByteArray> syn = m_helper->takeSyn(m_punch.localPort());
-    if (syn) {
-        m_synPoll.stop();
-        Q_EMIT synCaptured(*syn);
-    } else if (syn.error().code != QLatin1String("helper.no_syn")) {
-        fail(syn.error().code, syn.error().detail);
-    } else if (m_synDeadline.hasExpired()) {
-        fail(QStringLiteral("ttcp.no_syn"), QStringLiteral("connect() sent no SYN within %1 ms").arg(SynWaitMs));
-    }
-}
-
-void TtcpClient::fail(const QString& code, const QString& detail)
-{
-    m_synPoll.stop();
-    m_punch.stop();
-    Q_EMIT failed(code, detail);
-}
-
-Result<QByteArray> rewriteSynForInjection(
-    const QByteArray& syn, const TcpEndpoint& client, const QHostAddress& local, quint16 port)
-{
-    constexpr int IpBytes = 20;
-    auto* ip = reinterpret_cast<const uchar*>(syn.constData());
-    // What the helper will check in full; here only what the rewrite relies on.
-    if (syn.size() < IpBytes + 20 || syn.size() > 80 || ip[0] != 0x45 || ip[9] != 6
-        || qFromBigEndian<quint16>(ip + 2) != syn.size() || (ip[IpBytes + 13] & 0x17) != 0x02
-        || qFromBigEndian<quint16>(ip + IpBytes + 2) != port)
-        return makeError("ttcp.bad_syn", QStringLiteral("not an IPv4 TCP SYN to port %1").arg(port));
-    if (client.address.protocol() != QAbstractSocket::IPv4Protocol
-        || (!local.isNull() && local.protocol() != QAbstractSocket::IPv4Protocol))
-        return makeError("ttcp.bad_syn", QStringLiteral("addresses must be IPv4"));
-
-    QByteArray packet = syn;
-    auto* out = reinterpret_cast<uchar*>(packet.data());
-    qToBigEndian<quint32>(client.address.toIPv4Address(), out + 12);
-    if (!local.isNull())
-        qToBigEndian<quint32>(local.toIPv4Address(), out + 16);
-    if (client.port != 0)
-        qToBigEndian<quint16>(client.port, out + IpBytes);
-    qToBigEndian<quint16>(0, out + 10);
-    qToBigEndian<quint16>(internetChecksum(out, IpBytes), out + 10);
-    // The TCP checksum covers the pseudo-header of RFC 9293 section 3.1.
-    const int tcpBytes = int(packet.size()) - IpBytes;
-    quint32 pseudo = 6 + quint32(tcpBytes);
-    for (int i = 12; i < 20; i += 2)
-        pseudo += qFromBigEndian<quint16>(out + i);
-    qToBigEndian<quint16>(0, out + IpBytes + 16);
-    qToBigEndian<quint16>(internetChecksum(out + IpBytes, tcpBytes, pseudo), out + IpBytes + 16);
-    return packet;
 }
 
 } // namespace pvc::core

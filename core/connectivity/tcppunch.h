@@ -14,11 +14,9 @@
 class QSocketNotifier;
 
 // TCP paths for networks that drop UDP (DESIGN.md, "Path selection", step 3): TCP hole punching by
-// simultaneous open, and Traversing-TCP. What works through which NAT, and why: docs/helper.md,
-// "Traversing-TCP".
+// simultaneous open (here), and Traversing-TCP (ttcpclient.h, ttcpsyn.h), which rides on it. What
+// works through which NAT, and why: docs/helper.md, "Traversing-TCP".
 namespace pvc::core {
-
-class HelperClient;
 
 struct TcpEndpoint {
     QHostAddress address;
@@ -102,50 +100,9 @@ private:
     QTimer m_deadline;
 };
 
-// The client side of Traversing-TCP (paper section 4.4.3, steps 2 and 3): connect() from a port of
-// ours to the server, and have pvc-helper capture the SYN that connect() sent (an unprivileged
-// process cannot read its own SYN), for pvcd to relay through the broker to the server's pvcd. The
-// server injects it (rewriteSynForInjection, HelperClient::injectSyn) and its SYN-ACK completes our
-// connect(). The helper must be connected; its calls are short local round trips.
-class TtcpClient : public QObject {
-    Q_OBJECT
-public:
-    // How long the SYN may take to show up in the capture (a rate-limited uplink can hold it back).
-    static constexpr int SynWaitMs = 2000;
-
-    explicit TtcpClient(HelperClient* helper, QObject* parent = nullptr);
-
-    // The helper captures only from a port we listen on; errors as TcpPunch::listen.
-    Result<quint16> listen(quint16 port = 0) { return m_punch.listen(port); }
-    quint16 localPort() const { return m_punch.localPort(); }
-    // Ends with succeeded() or failed(): the helper's codes (helper.not_yours, ...), ttcp.no_syn, or
-    // TcpPunch's. synCaptured() comes before, as soon as the SYN has been sent, unless the
-    // connection is up even sooner (nothing blocked it).
-    void start(const TcpEndpoint& server, int timeoutMs = TcpPunch::DefaultTimeoutMs);
-    int takeSocket() { return m_punch.takeSocket(); }
-
-Q_SIGNALS:
-    void synCaptured(const QByteArray& packet);
-    void succeeded(const pvc::core::TcpEndpoint& server);
-    void failed(const QString& code, const QString& detail);
-
-private:
-    void pollSyn();
-    void fail(const QString& code, const QString& detail);
-
-    HelperClient* m_helper;
-    TcpPunch m_punch;
-    QTimer m_synPoll;
-    QDeadlineTimer m_synDeadline;
-};
-
-// The server side of Traversing-TCP (paper section 4.4.3, step 4): makes the SYN a client captured
-// into the one this host must receive, for HelperClient::injectSyn. Checks that it is an IPv4 TCP
-// SYN to `port`, sets the source to `client` (the client as this host sees it: its public address
-// from the broker; port 0 keeps the SYN's, which a cone NAT keeps when it is free) and the
-// destination to `local` (null keeps it), and recomputes both checksums, since a captured TCP
-// checksum can be the partial one left for checksum offload. Errors: ttcp.bad_syn.
-Result<QByteArray> rewriteSynForInjection(
-    const QByteArray& syn, const TcpEndpoint& client, const QHostAddress& local, quint16 port);
-
 } // namespace pvc::core
+
+// TtcpClient and rewriteSynForInjection, the two sides of Traversing-TCP, were declared here once;
+// code that includes this header for them keeps compiling.
+#include "connectivity/ttcpclient.h"
+#include "connectivity/ttcpsyn.h"
