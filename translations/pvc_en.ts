@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+64"/>
-        <location line="+275"/>
+        <location filename="../app/tray/computingpage.cpp" line="+45"/>
+        <location line="+183"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n of %1 cores</numerusform>
@@ -209,112 +209,112 @@
         </translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location filename="../app/tray/computingpage.ui" line="+77"/>
         <source>All but one core</source>
         <translation>All but one core</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-39"/>
         <source>How much</source>
         <translation>How much</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="+8"/>
         <source>Cores given:</source>
         <translation>Cores given:</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+59"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+53"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>Slow down to</source>
         <translation>Slow down to</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+13"/>
         <source>% of the CPU</source>
         <translation>% of the CPU</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-102"/>
         <source>Run when the computer has been idle for</source>
         <translation>Run when the computer has been idle for</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+133"/>
         <source>Also run on battery power</source>
         <translation>Also run on battery power</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+9"/>
         <source>Only between</source>
         <translation>Only between</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>and</source>
         <translation>and</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+17"/>
         <source>every day</source>
         <translation>every day</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-184"/>
         <source>When</source>
         <translation>When</translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="+48"/>
         <source>While I use the computer:</source>
         <translation>While I use the computer:</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+176"/>
         <source>Pause for 1 hour</source>
         <translation>Pause for 1 hour</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+7"/>
         <source>Resume</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+10"/>
         <source>Finish and pause</source>
         <translation>Finish and pause</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-3"/>
         <source>Let the current work finish, then pause until you resume.</source>
         <translation>Let the current work finish, then pause until you resume.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-29"/>
         <source>Now</source>
         <translation>Now</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+76"/>
         <source>Start pvc when I log in</source>
         <translation>Start pvc when I log in</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-6"/>
         <source>This desktop</source>
         <translation>This desktop</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location filename="../app/tray/computingpage.cpp" line="-174"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd is not running: the preferences it stores cannot be shown.</translation>
     </message>
@@ -324,13 +324,13 @@
         <translation>Asking pvcd for the preferences...</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+68"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+67"/>
+        <location line="+70"/>
         <source>not available from this pvcd</source>
         <translation>not available from this pvcd</translation>
     </message>
@@ -338,7 +338,7 @@
 <context>
     <name>pvc::app::ControlConnection</name>
     <message>
-        <location filename="../app/tray/controlconnection.cpp" line="+104"/>
+        <location filename="../app/tray/controlconnection.cpp" line="+105"/>
         <source>pvcd closed the connection</source>
         <translation>pvcd closed the connection</translation>
     </message>
@@ -356,7 +356,7 @@
 <context>
     <name>pvc::app::CreditsPage</name>
     <message>
-        <location filename="../app/tray/creditspage.cpp" line="+53"/>
+        <location filename="../app/tray/creditspage.cpp" line="+54"/>
         <source>credits earned</source>
         <translation>credits earned</translation>
     </message>
@@ -432,7 +432,7 @@
 <context>
     <name>pvc::app::JoinPage</name>
     <message>
-        <location filename="../app/tray/joinpage.cpp" line="+52"/>
+        <location filename="../app/tray/joinpage.cpp" line="+53"/>
         <source>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</source>
         <translation>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</translation>
     </message>
@@ -995,7 +995,7 @@
 <context>
     <name>pvc::app::TrayIcon</name>
     <message>
-        <location filename="../app/tray/trayicon.cpp" line="+23"/>
+        <location filename="../app/tray/trayicon.cpp" line="+24"/>
         <source>Open pvc</source>
         <translation>Open pvc</translation>
     </message>

@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+64"/>
-        <location line="+275"/>
+        <location filename="../app/tray/computingpage.cpp" line="+45"/>
+        <location line="+183"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n cœur sur %1</numerusform>
@@ -209,112 +209,112 @@
         </translation>
     </message>
     <message>
-        <location line="-274"/>
+        <location filename="../app/tray/computingpage.ui" line="+77"/>
         <source>All but one core</source>
         <translation>Tous les cœurs sauf un</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-39"/>
         <source>How much</source>
         <translation>Combien</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="+8"/>
         <source>Cores given:</source>
         <translation>Cœurs donnés :</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+59"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+53"/>
         <source>Pause</source>
         <translation>Mettre en pause</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+26"/>
         <source>Slow down to</source>
         <translation>Ralentir à</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+13"/>
         <source>% of the CPU</source>
         <translation> % du processeur</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-102"/>
         <source>Run when the computer has been idle for</source>
         <translation>Calculer quand l&apos;ordinateur est inactif depuis</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+133"/>
         <source>Also run on battery power</source>
         <translation>Calculer aussi sur batterie</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+9"/>
         <source>Only between</source>
         <translation>Seulement entre</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>and</source>
         <translation>et</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+17"/>
         <source>every day</source>
         <translation>chaque jour</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-184"/>
         <source>When</source>
         <translation>Quand</translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="+48"/>
         <source>While I use the computer:</source>
         <translation>Pendant que j&apos;utilise l&apos;ordinateur :</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+176"/>
         <source>Pause for 1 hour</source>
         <translation>Mettre en pause 1 heure</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+7"/>
         <source>Resume</source>
         <translation>Reprendre</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+10"/>
         <source>Finish and pause</source>
         <translation>Terminer puis mettre en pause</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-3"/>
         <source>Let the current work finish, then pause until you resume.</source>
         <translation>Laisser finir le travail en cours, puis se mettre en pause jusqu&apos;à ce que vous repreniez.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-29"/>
         <source>Now</source>
         <translation>Maintenant</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+76"/>
         <source>Start pvc when I log in</source>
         <translation>Démarrer pvc à l&apos;ouverture de ma session</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-6"/>
         <source>This desktop</source>
         <translation>Ce bureau</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location filename="../app/tray/computingpage.cpp" line="-174"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd ne tourne pas : les préférences qu&apos;il conserve ne peuvent pas être affichées.</translation>
     </message>
@@ -324,13 +324,13 @@
         <translation>Demande des préférences à pvcd...</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+68"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>Les préférences du propriétaire ne sont pas disponibles auprès de ce pvcd : il est plus ancien que pvc-tray. Mettez pvc à jour pour choisir les cœurs, le délai d&apos;inactivité et les heures données au projet.</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+67"/>
+        <location line="+70"/>
         <source>not available from this pvcd</source>
         <translation>non disponible auprès de ce pvcd</translation>
     </message>
@@ -338,7 +338,7 @@
 <context>
     <name>pvc::app::ControlConnection</name>
     <message>
-        <location filename="../app/tray/controlconnection.cpp" line="+104"/>
+        <location filename="../app/tray/controlconnection.cpp" line="+105"/>
         <source>pvcd closed the connection</source>
         <translation>pvcd a fermé la connexion</translation>
     </message>
@@ -356,7 +356,7 @@
 <context>
     <name>pvc::app::CreditsPage</name>
     <message>
-        <location filename="../app/tray/creditspage.cpp" line="+53"/>
+        <location filename="../app/tray/creditspage.cpp" line="+54"/>
         <source>credits earned</source>
         <translation>crédits gagnés</translation>
     </message>
@@ -432,7 +432,7 @@
 <context>
     <name>pvc::app::JoinPage</name>
     <message>
-        <location filename="../app/tray/joinpage.cpp" line="+52"/>
+        <location filename="../app/tray/joinpage.cpp" line="+53"/>
         <source>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</source>
         <translation>Donnez au projet le temps libre de cet ordinateur. Vous choisirez combien et quand dans l&apos;onglet Calcul, une fois qu&apos;il aura rejoint le projet.</translation>
     </message>
@@ -995,7 +995,7 @@
 <context>
     <name>pvc::app::TrayIcon</name>
     <message>
-        <location filename="../app/tray/trayicon.cpp" line="+23"/>
+        <location filename="../app/tray/trayicon.cpp" line="+24"/>
         <source>Open pvc</source>
         <translation>Ouvrir pvc</translation>
     </message>

@@ -2,18 +2,15 @@
 
 #include <QJsonObject>
 #include <QWidget>
-
-class QCheckBox;
-class QLabel;
-class QPushButton;
-class QRadioButton;
-class QSlider;
-class QSpinBox;
-class QTimeEdit;
+#include <memory>
 
 namespace pvc::app {
 
 class ControlConnection;
+
+namespace Ui {
+class ComputingPage;
+}
 
 // The Computing tab: the owner's preferences. pvcd stores them (they hold without the GUI) and
 // applies them at once; every change here is sent with set-preferences and the form then shows what
@@ -23,8 +20,11 @@ class ComputingPage : public QWidget {
     Q_OBJECT
 public:
     explicit ComputingPage(ControlConnection* connection, QWidget* parent = nullptr);
+    ~ComputingPage() override;
 
 private:
+    void connectPreferences();
+    void connectCommands();
     void load();
     void apply(const QJsonObject& preferences);
     void send(const QJsonObject& changes);
@@ -34,30 +34,13 @@ private:
     void updateCoresText();
     void showMessage(const QString& text);
 
+    // The widgets, laid out in computingpage.ui.
+    std::unique_ptr<Ui::ComputingPage> m_ui;
     ControlConnection* m_connection;
     int m_maxCores;
     bool m_available = false;
     int m_inFlight = 0; // set-preferences requests not answered yet
     QJsonObject m_preferences; // what pvcd answered last
-    QLabel* m_notice;
-    QWidget* m_form;
-    QSlider* m_cores;
-    QLabel* m_coresText;
-    QCheckBox* m_allButOne;
-    QSpinBox* m_idleMinutes;
-    QRadioButton* m_pauseWhenUsed;
-    QRadioButton* m_throttleWhenUsed;
-    QSpinBox* m_throttlePercent;
-    QCheckBox* m_onBattery;
-    QCheckBox* m_window;
-    QTimeEdit* m_windowStart;
-    QTimeEdit* m_windowEnd;
-    QLabel* m_now;
-    QPushButton* m_pauseButton;
-    QPushButton* m_resumeButton;
-    QPushButton* m_finishButton;
-    QLabel* m_message;
-    QCheckBox* m_autostart;
 };
 
 } // namespace pvc::app
