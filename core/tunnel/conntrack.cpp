@@ -1,22 +1,8 @@
 #include "tunnel/conntrack.h"
 
-#include <QHashFunctions>
-#include <QRandomGenerator>
-#include <algorithm>
-#include <bit>
-
 namespace pvc::core {
 
 namespace {
-// Linear probing within a bounded window: a lookup costs at most this many slots however full the
-// table is, and a flow whose window holds only live entries is refused rather than displacing one.
-constexpr std::size_t MaxProbe = 64;
-
-bool isExpired(quint64 expiresAt, quint64 nowMs)
-{
-    return expiresAt <= nowMs;
-}
-
 // Packets that open a flow: a TCP SYN without ACK, an ICMP echo request. A peer's opening packet
 // never rides on a flow this host opened; it is judged by the policy (TCP simultaneous open
 // inside the overlay is the one casualty).
@@ -37,11 +23,7 @@ bool isTracked(const IpPacketView& packet)
 Conntrack::Conntrack(quint32 localAddress, Endpoint local, int capacity)
     : m_localAddress(localAddress)
     , m_local(std::move(local))
-    , m_slots(std::bit_ceil(std::size_t(std::max(capacity, 8))))
-    , m_mask(m_slots.size() - 1)
-    , m_maxProbe(std::min(m_slots.size(), MaxProbe))
-    // A secret seed, so that a peer cannot aim many flows at one probe window and crowd out others.
-    , m_seed(std::size_t(QRandomGenerator::system()->generate64()))
+    , m_table(capacity)
 {
 }
 
@@ -77,6 +59,17 @@ Conntrack::Key Conntrack::flowKey(const IpPacketView& packet, quint32 peer, quin
     return key;
 }
 
+Conntrack::Key Conntrack::fragmentKey(const IpPacketView& packet)
+{
+    Key key;
+    key.peer = packet.source();
+    key.local = packet.destination();
+    key.localPort = packet.identification();
+    key.protocol = packet.protocol();
+    key.kind = Kind::Fragment;
+    return key;
+}
+
 quint64 Conntrack::timeoutFor(const Entry& entry)
 {
     if (entry.key.kind == Kind::Fragment)
@@ -93,59 +86,6 @@ quint64 Conntrack::timeoutFor(const Entry& entry)
     }
 }
 
-std::size_t Conntrack::home(const Key& key) const
-{
-    return qHashBits(&key, sizeof key, m_seed) & m_mask;
-}
-
-Conntrack::Entry* Conntrack::find(const Key& key)
-{
-    const std::size_t start = home(key);
-    for (std::size_t d = 0; d < m_maxProbe; ++d) {
-        Entry& entry = m_slots[(start + d) & m_mask];
-        if (!entry.used)
-            return nullptr;
-        if (entry.key == key)
-            return &entry;
-    }
-    return nullptr;
-}
-
-Conntrack::Entry* Conntrack::insert(const Key& key, quint64 nowMs)
-{
-    const std::size_t start = home(key);
-    for (std::size_t d = 0; d < m_maxProbe; ++d) {
-        Entry& entry = m_slots[(start + d) & m_mask];
-        if (entry.used && !isExpired(entry.expiresAt, nowMs))
-            continue;
-        if (!entry.used)
-            ++m_size;
-        entry = Entry {};
-        entry.key = key;
-        entry.used = true;
-        return &entry;
-    }
-    ++m_tableFullDrops;
-    return nullptr;
-}
-
-void Conntrack::erase(std::size_t hole)
-{
-    // Backward-shift deletion: pull later members of the probe run into the hole, so that a
-    // lookup may still stop at the first empty slot.
-    m_slots[hole].used = false;
-    --m_size;
-    for (std::size_t next = (hole + 1) & m_mask; m_slots[next].used; next = (next + 1) & m_mask) {
-        const std::size_t wanted = home(m_slots[next].key);
-        const bool stays = hole <= next ? (hole < wanted && wanted <= next) : (hole < wanted || wanted <= next);
-        if (stays)
-            continue;
-        m_slots[hole] = m_slots[next];
-        m_slots[next].used = false;
-        hole = next;
-    }
-}
-
 void Conntrack::touch(Entry& entry, const IpPacketView& packet, quint64 nowMs)
 {
     if (packet.hasTcpFlag(tcpflag::Fin) || packet.hasTcpFlag(tcpflag::Rst))
@@ -159,17 +99,17 @@ void Conntrack::rememberFragment(const IpPacketView& packet, quint64 nowMs)
 {
     if (!packet.moreFragments())
         return;
-    Key key;
-    key.peer = packet.source();
-    key.local = packet.destination();
-    key.localPort = packet.identification();
-    key.protocol = packet.protocol();
-    key.kind = Kind::Fragment;
-    Entry* entry = find(key);
+    const Key key = fragmentKey(packet);
+    Entry* entry = m_table.find(key);
     if (!entry)
-        entry = insert(key, nowMs);
+        entry = m_table.insert(key, nowMs);
     if (entry)
         entry->expiresAt = nowMs + FragmentTimeoutMs;
+}
+
+bool Conntrack::allowsNew(const PolicySet* policy, const IpPacketView& packet, const PeerIdentity& peer) const
+{
+    return policy && policy->allowsNew(peer.endpoint, m_local, packet.protocol(), packet.destinationPort());
 }
 
 Conntrack::Verdict Conntrack::inbound(const IpPacketView& packet, const PeerIdentity& peer, quint64 nowMs)
@@ -183,33 +123,29 @@ Conntrack::Verdict Conntrack::inbound(const IpPacketView& packet, const PeerIden
     const PolicySet* policy = currentPolicy();
 
     if (packet.isLaterFragment()) {
-        Key key;
-        key.peer = peer.address;
-        key.local = m_localAddress;
-        key.localPort = packet.identification();
-        key.protocol = packet.protocol();
-        key.kind = Kind::Fragment;
-        const Entry* entry = find(key);
-        return entry && !isExpired(entry->expiresAt, nowMs) ? Verdict::Established : Verdict::RefusedFragment;
+        const Entry* entry = m_table.find(fragmentKey(packet));
+        return entry && !entry->isExpired(nowMs) ? Verdict::Established : Verdict::RefusedFragment;
     }
-
-    const quint8 protocol = packet.protocol();
-    const quint16 port = packet.destinationPort();
     if (!isTracked(packet)) {
-        if (!policy || !policy->allowsNew(peer.endpoint, m_local, protocol, port))
+        if (!allowsNew(policy, packet, peer))
             return Verdict::RefusedByPolicy;
         rememberFragment(packet, nowMs);
         return Verdict::New;
     }
+    return inboundFlow(packet, peer, policy, nowMs);
+}
 
+Conntrack::Verdict Conntrack::inboundFlow(
+    const IpPacketView& packet, const PeerIdentity& peer, const PolicySet* policy, quint64 nowMs)
+{
     const Key key = flowKey(packet, peer.address, m_localAddress, true);
-    Entry* entry = find(key);
-    const bool live = entry && !isExpired(entry->expiresAt, nowMs);
+    Entry* entry = m_table.find(key);
+    const bool live = entry && !entry->isExpired(nowMs);
     if (live && !(opensFlow(packet) && entry->origin == Origin::Outbound)) {
         // A flow the policy admitted is judged again once the policy has changed.
         if (entry->origin == Origin::Inbound && entry->generation != m_policyGeneration) {
-            if (!policy || !policy->allowsNew(peer.endpoint, m_local, protocol, port)) {
-                erase(std::size_t(entry - m_slots.data()));
+            if (!allowsNew(policy, packet, peer)) {
+                m_table.erase(entry);
                 return Verdict::RefusedByPolicy;
             }
             entry->generation = m_policyGeneration;
@@ -218,11 +154,16 @@ Conntrack::Verdict Conntrack::inbound(const IpPacketView& packet, const PeerIden
         rememberFragment(packet, nowMs);
         return Verdict::Established;
     }
-
-    if (!policy || !policy->allowsNew(peer.endpoint, m_local, protocol, port))
+    if (!allowsNew(policy, packet, peer))
         return Verdict::RefusedByPolicy;
-    if (!entry)
-        entry = insert(key, nowMs);
+    return admitNew(packet, key, entry, nowMs);
+}
+
+// The policy allows the packet as a NEW flow: track it, in the slot of an expired (or outbound-opened)
+// entry for the same key when there is one.
+Conntrack::Verdict Conntrack::admitNew(const IpPacketView& packet, const Key& key, Entry* stale, quint64 nowMs)
+{
+    Entry* entry = stale ? stale : m_table.insert(key, nowMs);
     if (!entry)
         return Verdict::RefusedTableFull;
     entry->origin = Origin::Inbound;
@@ -241,11 +182,11 @@ bool Conntrack::outbound(const IpPacketView& packet, quint64 nowMs)
         return true; // nothing to open: replies to these are not flows either
 
     const Key key = flowKey(packet, packet.destination(), m_localAddress, false);
-    Entry* entry = find(key);
-    if (entry && isExpired(entry->expiresAt, nowMs)) {
+    Entry* entry = m_table.find(key);
+    if (entry && entry->isExpired(nowMs)) {
         *entry = Entry { key, 0, 0, true, false, Origin::Outbound };
     } else if (!entry) {
-        entry = insert(key, nowMs);
+        entry = m_table.insert(key, nowMs);
         if (!entry)
             return false;
     }
@@ -257,16 +198,12 @@ bool Conntrack::outbound(const IpPacketView& packet, quint64 nowMs)
 
 void Conntrack::expire(quint64 nowMs)
 {
-    for (std::size_t i = 0; i < m_slots.size(); ++i)
-        while (m_slots[i].used && isExpired(m_slots[i].expiresAt, nowMs))
-            erase(i);
+    m_table.expire(nowMs);
 }
 
 void Conntrack::forgetPeer(quint32 peerAddress)
 {
-    for (std::size_t i = 0; i < m_slots.size(); ++i)
-        while (m_slots[i].used && m_slots[i].key.peer == peerAddress)
-            erase(i);
+    m_table.forgetPeer(peerAddress);
 }
 
 } // namespace pvc::core

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "security/policy.h"
+#include "tunnel/conntracktable.h"
 #include "tunnel/ippacket.h"
 
 #include <QtGlobal>
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <vector>
 
 // Stateful inbound filtering for the data plane (docs/policy.md, "Enforcement"). Packets this host
 // sends open or refresh a flow, so the peer's replies pass; a packet from a peer that belongs to no
@@ -68,54 +68,31 @@ public:
     void forgetPeer(quint32 peerAddress);
 
     // Entries held, including expired ones not yet removed.
-    int size() const { return m_size; }
-    int capacity() const { return int(m_slots.size()); }
+    int size() const { return m_table.size(); }
+    int capacity() const { return m_table.capacity(); }
     // Packets refused or left untracked because the table had no room.
-    quint64 tableFullDrops() const { return m_tableFullDrops; }
+    quint64 tableFullDrops() const { return m_table.tableFullDrops(); }
 
 private:
-    enum class Kind : quint8 { Flow, Fragment };
-    // Oriented from this host: the same key for both directions of a flow.
-    struct Key {
-        quint32 peer = 0;
-        quint32 local = 0;
-        quint16 localPort = 0; // ICMP: the echo id; Fragment: the IP identification
-        quint16 remotePort = 0;
-        quint8 protocol = 0;
-        Kind kind = Kind::Flow;
-        quint16 zero = 0; // no padding bytes, so the key hashes as raw memory
-        bool operator==(const Key&) const = default;
-    };
-    enum class Origin : quint8 { Outbound, Inbound };
-    struct Entry {
-        Key key;
-        quint64 expiresAt = 0;
-        quint32 generation = 0; // policy generation that admitted an inbound flow
-        bool used = false;
-        bool closing = false; // TCP: FIN or RST seen
-        Origin origin = Origin::Outbound;
-    };
+    using Key = ConntrackKey;
+    using Entry = ConntrackEntry;
+    using Kind = ConntrackKey::Kind;
+    using Origin = ConntrackEntry::Origin;
 
     static Key flowKey(const IpPacketView& packet, quint32 peer, quint32 local, bool inbound);
+    static Key fragmentKey(const IpPacketView& packet);
     static quint64 timeoutFor(const Entry& entry);
 
     const PolicySet* currentPolicy();
-    std::size_t home(const Key& key) const;
-    Entry* find(const Key& key);
-    Entry* insert(const Key& key, quint64 nowMs);
-    void erase(std::size_t index);
-    Verdict admitNew(const IpPacketView& packet, const PeerIdentity& peer, const Key& key, Entry* stale, quint64 nowMs);
+    Verdict inboundFlow(const IpPacketView& packet, const PeerIdentity& peer, const PolicySet* policy, quint64 nowMs);
+    Verdict admitNew(const IpPacketView& packet, const Key& key, Entry* stale, quint64 nowMs);
+    bool allowsNew(const PolicySet* policy, const IpPacketView& packet, const PeerIdentity& peer) const;
     void touch(Entry& entry, const IpPacketView& packet, quint64 nowMs);
     void rememberFragment(const IpPacketView& packet, quint64 nowMs);
 
     const quint32 m_localAddress;
     const Endpoint m_local;
-    std::vector<Entry> m_slots;
-    std::size_t m_mask;
-    std::size_t m_maxProbe;
-    std::size_t m_seed;
-    int m_size = 0;
-    quint64 m_tableFullDrops = 0;
+    ConntrackTable m_table;
 
     // Policy hand-over: writers bump m_generation under m_policyMutex; the data plane compares it
     // with the generation it holds and takes the mutex only when they differ.
