@@ -27,20 +27,8 @@ void BrokerServer::handleDatagrams()
         m_udp->writeDatagram(core::stun::encodeBindingSuccess(request->transactionId, sender, datagram.senderPort()),
             datagram.senderAddress(), quint16(datagram.senderPort()));
         // A USERNAME naming a session ties this public UDP endpoint to that member.
-        Session* session = m_sessionsById.value(request->username);
-        if (session && session->role == Role::Member && endpoint != session->udpEndpoint) {
-            setUdpEndpoint(session, endpoint);
-            broadcastPresence(session->project, session->name, session);
-        }
+        m_hub.observeUdpEndpoint(request->username, endpoint);
     }
-}
-
-void BrokerServer::setUdpEndpoint(Session* session, const QString& endpoint)
-{
-    if (m_sessionsByUdp.value(session->udpEndpoint) == session)
-        m_sessionsByUdp.remove(session->udpEndpoint);
-    session->udpEndpoint = endpoint;
-    m_sessionsByUdp.insert(endpoint, session);
 }
 
 // The last-resort path (DESIGN.md, Data plane): a member's sealed datagram goes to another member
@@ -51,16 +39,14 @@ void BrokerServer::relayDatagram(const QByteArray& datagram, const QString& send
     using namespace core::brokerprotocol;
     if (datagram.size() <= RelayHeaderBytes || datagram.size() > MaxRelayDatagramBytes)
         return;
-    Session* from = m_sessionsByUdp.value(senderEndpoint);
-    Session* to = m_sessionsByRelayTag.value(qFromBigEndian<quint32>(datagram.constData() + 4));
-    if (!from || !to || from == to || from->role != Role::Member || to->role != Role::Member
-        || from->project != to->project || to->udpEndpoint.isEmpty())
+    const auto route = m_hub.relayRoute(senderEndpoint, qFromBigEndian<quint32>(datagram.constData() + 4));
+    if (!route)
         return;
     QByteArray out = datagram;
     out[0] = char(RelayFromBroker);
-    qToBigEndian<quint32>(from->relayTag, out.data() + 4);
-    const qsizetype colon = to->udpEndpoint.lastIndexOf(QLatin1Char(':'));
-    m_udp->writeDatagram(out, QHostAddress(to->udpEndpoint.left(colon)), to->udpEndpoint.mid(colon + 1).toUShort());
+    qToBigEndian<quint32>(route->fromTag, out.data() + 4);
+    const qsizetype colon = route->toEndpoint.lastIndexOf(QLatin1Char(':'));
+    m_udp->writeDatagram(out, QHostAddress(route->toEndpoint.left(colon)), route->toEndpoint.mid(colon + 1).toUShort());
     ++m_relayedDatagrams;
 }
 

@@ -2,8 +2,6 @@
 
 #include "common/jsonfields.h"
 #include "common/logging.h"
-#include "master/masterstore.h"
-#include "security/certificates.h"
 #include "security/invitetoken.h"
 #include "virtualization/addressplan.h"
 
@@ -14,6 +12,26 @@
 namespace pvc::master {
 
 using namespace pvc::core;
+using brokerprotocol::Enrol;
+using brokerprotocol::EnrolResult;
+
+namespace {
+
+// The answer as the requests table keeps it: the message without its "v" and "t".
+QByteArray storedForm(const EnrolResult& result)
+{
+    QJsonObject answer = result.toJson();
+    answer.remove(QStringLiteral("v"));
+    answer.remove(QStringLiteral("t"));
+    return QJsonDocument(answer).toJson(QJsonDocument::Compact);
+}
+
+EnrolResult badRequest(const QString& requestId)
+{
+    return EnrolResult { requestId, false, std::nullopt, QStringLiteral("enrol.bad_request"), std::nullopt };
+}
+
+} // namespace
 
 EnrolmentAuthority::EnrolmentAuthority(MasterStore* store, const ProjectBundle& bundle, const QByteArray& caPrivatePem)
     : m_store(store)
@@ -23,98 +41,115 @@ EnrolmentAuthority::EnrolmentAuthority(MasterStore* store, const ProjectBundle& 
 {
 }
 
-QJsonObject EnrolmentAuthority::refuse(const QString& requestId, const char* code, const QString& detail)
+EnrolResult EnrolmentAuthority::refuse(const QString& requestId, const Error& error)
 {
-    qCInfo(lcMaster) << "refused enrolment" << requestId << "-" << code << detail;
-    const QJsonObject answer { { QStringLiteral("id"), requestId }, { QStringLiteral("ok"), false },
-        { QStringLiteral("error"), QString::fromLatin1(code) }, { QStringLiteral("detail"), detail } };
-    m_store->recordRefusal(requestId, QJsonDocument(answer).toJson(QJsonDocument::Compact));
+    qCInfo(lcMaster) << "refused enrolment" << requestId << "-" << error.code << error.detail;
+    const EnrolResult answer { requestId, false, std::nullopt, error.code, error.detail };
+    m_store->recordRefusal(requestId, storedForm(answer));
     return answer;
 }
 
 QJsonObject EnrolmentAuthority::decide(const QJsonObject& request)
 {
-    const QString requestId = str(request, "id");
-    static const QRegularExpression idPattern(QStringLiteral("^[0-9a-f]{16,64}$"));
-    if (!idPattern.match(requestId).hasMatch())
-        return QJsonObject { { QStringLiteral("id"), requestId }, { QStringLiteral("ok"), false },
-            { QStringLiteral("error"), QStringLiteral("enrol.bad_request") } };
-    if (const auto answered = m_store->answeredRequest(requestId))
-        return QJsonDocument::fromJson(*answered).object();
+    const auto parsed = Enrol::parse(request);
+    if (!parsed)
+        return badRequest(str(request, "id").left(brokerprotocol::MaxShortChars)).toJson();
+    return decide(*parsed).toJson();
+}
 
-    const QString name = str(request, "name");
+EnrolResult EnrolmentAuthority::decide(const Enrol& request)
+{
+    if (!brokerprotocol::isValidId(request.id))
+        return badRequest(request.id);
+    if (const auto answered = m_store->answeredRequest(request.id)) {
+        if (const auto stored = EnrolResult::parse(QJsonDocument::fromJson(*answered).object()))
+            return *stored;
+    }
+    const QDateTime now = m_clock();
+    const auto vetted = vet(request, now);
+    if (!vetted)
+        return refuse(request.id, vetted.error());
+    const auto address = assignAddress(request.name, vetted->csr.publicKeyPem);
+    if (!address)
+        return refuse(request.id, address.error());
+    return issue(request, *vetted, *address, now);
+}
+
+// The checks of docs/protocol.md 3, in order. An unknown token id and a wrong proof get the same
+// answer: the refusal must not help guess tokens.
+Result<EnrolmentAuthority::Vetted> EnrolmentAuthority::vet(const Enrol& request, const QDateTime& now) const
+{
     static const QRegularExpression namePattern(QStringLiteral("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"));
-    if (!namePattern.match(name).hasMatch())
-        return refuse(requestId, "enrol.bad_name",
-            QStringLiteral("a machine name is 1-63 lowercase letters, digits and inner dashes"));
-
-    const QByteArray csrPem = str(request, "csr").toLatin1();
+    if (!namePattern.match(request.name).hasMatch())
+        return makeError(
+            "enrol.bad_name", QStringLiteral("a machine name is 1-63 lowercase letters, digits and inner dashes"));
+    const QByteArray csrPem = request.csr.toLatin1();
     const auto csr = certs::parseCsr(csrPem);
     if (!csr)
-        return refuse(requestId, "enrol.bad_csr", csr.error().code);
-    if (csr->commonName != name)
-        return refuse(requestId, "enrol.bad_csr", QStringLiteral("the CSR names another host"));
-
-    // Unknown id and wrong proof get the same answer: the refusal must not help guess tokens.
-    const auto token = m_store->token(str(request, "token_id"));
-    const QByteArray proof = QByteArray::fromBase64(str(request, "proof").toLatin1());
-    if (!token || !InviteToken { token->id, token->secret }.checkProof(name, csrPem, proof))
-        return refuse(
-            requestId, "enrol.token_invalid", QStringLiteral("the invite token is not valid for this project"));
-    const QDateTime now = m_clock();
+        return makeError("enrol.bad_csr", csr.error().code);
+    if (csr->commonName != request.name)
+        return makeError("enrol.bad_csr", QStringLiteral("the CSR names another host"));
+    const auto token = m_store->token(request.tokenId);
+    const QByteArray proof = QByteArray::fromBase64(request.proof.toLatin1());
+    if (!token || !InviteToken { token->id, token->secret }.checkProof(request.name, csrPem, proof))
+        return makeError("enrol.token_invalid", QStringLiteral("the invite token is not valid for this project"));
     if (token->expires <= now)
-        return refuse(requestId, "enrol.token_expired",
+        return makeError("enrol.token_expired",
             QStringLiteral("the invite token expired on %1").arg(token->expires.toString(Qt::ISODate)));
     if (token->usesLeft <= 0)
-        return refuse(requestId, "enrol.token_exhausted", QStringLiteral("the invite token has been used up"));
+        return makeError("enrol.token_exhausted", QStringLiteral("the invite token has been used up"));
+    return Vetted { *csr, *token };
+}
 
+Result<QString> EnrolmentAuthority::assignAddress(const QString& name, const QByteArray& publicKeyPem) const
+{
     const auto plan = AddressPlan::parse(m_bundle.network);
     if (!plan)
-        return refuse(requestId, "enrol.master_misconfigured", plan.error().detail);
-    QString address;
+        return makeError("enrol.master_misconfigured", plan.error().detail);
     if (const auto existing = m_store->host(name)) {
         if (existing->revoked)
-            return refuse(requestId, "enrol.revoked", QStringLiteral("this machine name has been revoked"));
-        if (existing->publicKeyPem != csr->publicKeyPem)
-            return refuse(
-                requestId, "enrol.name_taken", QStringLiteral("another machine already uses the name '%1'").arg(name));
-        address = existing->virtualIp; // the same host re-enrolling keeps its address
-    } else {
-        const QList<QString> usedList = m_store->usedAddresses();
-        const QSet<QString> used(usedList.cbegin(), usedList.cend());
-        for (quint32 offset = AddressPlan::firstHostOffset(); offset <= plan->lastHostOffset(); ++offset) {
-            if (!used.contains(plan->addressAt(offset))) {
-                address = plan->addressAt(offset);
-                break;
-            }
-        }
-        if (address.isEmpty())
-            return refuse(requestId, "enrol.network_full", QStringLiteral("no virtual address is left"));
+            return makeError("enrol.revoked", QStringLiteral("this machine name has been revoked"));
+        if (existing->publicKeyPem != publicKeyPem)
+            return makeError(
+                "enrol.name_taken", QStringLiteral("another machine already uses the name '%1'").arg(name));
+        return existing->virtualIp; // the same host re-enrolling keeps its address
     }
+    const QList<QString> usedList = m_store->usedAddresses();
+    const QSet<QString> used(usedList.cbegin(), usedList.cend());
+    for (quint32 offset = AddressPlan::firstHostOffset(); offset <= plan->lastHostOffset(); ++offset)
+        if (!used.contains(plan->addressAt(offset)))
+            return plan->addressAt(offset);
+    return makeError("enrol.network_full", QStringLiteral("no virtual address is left"));
+}
 
+// Signs the certificate, then records the host, spends the token and remembers the answer in one
+// transaction.
+EnrolResult EnrolmentAuthority::issue(
+    const Enrol& request, const Vetted& vetted, const QString& address, const QDateTime& now)
+{
     certs::MembershipTerms terms;
-    terms.name = name;
+    terms.name = request.name;
     terms.virtualIp = address;
-    terms.dnsName = name + QLatin1Char('.') + m_bundle.domain;
-    terms.groups = token->groups.isEmpty() ? QStringList { QStringLiteral("volunteer") } : token->groups;
+    terms.dnsName = request.name + QLatin1Char('.') + m_bundle.domain;
+    terms.groups = vetted.token.groups.isEmpty() ? QStringList { QStringLiteral("volunteer") } : vetted.token.groups;
     terms.serial = m_store->nextSerial();
     terms.validityDays = ValidityDays;
-    const auto certificate = certs::signMembership(m_caPrivatePem, m_bundle.caCertificatePem, csrPem, terms);
+    const auto certificate
+        = certs::signMembership(m_caPrivatePem, m_bundle.caCertificatePem, request.csr.toLatin1(), terms);
     if (!certificate)
-        return refuse(requestId, "enrol.signing_failed", certificate.error().detail);
+        return refuse(request.id, makeError("enrol.signing_failed", certificate.error().detail));
     const auto info = certs::parseCertificate(*certificate);
     if (!info)
-        return refuse(requestId, "enrol.signing_failed", info.error().detail);
+        return refuse(request.id, makeError("enrol.signing_failed", info.error().detail));
 
-    const QJsonObject answer { { QStringLiteral("id"), requestId }, { QStringLiteral("ok"), true },
-        { QStringLiteral("cert"), QString::fromLatin1(*certificate) } };
-    MasterStore::Host host { name, address, info->serialHex, *certificate, csr->publicKeyPem, now, {}, false };
-    if (!m_store->commitEnrolment(host, token->id, requestId, QJsonDocument(answer).toJson(QJsonDocument::Compact)))
+    const EnrolResult answer { request.id, true, QString::fromLatin1(*certificate), std::nullopt, std::nullopt };
+    const MasterStore::Host host { request.name, address, info->serialHex, *certificate, vetted.csr.publicKeyPem, now,
+        {}, false };
+    if (!m_store->commitEnrolment(host, vetted.token.id, request.id, storedForm(answer)))
         // Nothing was spent or recorded; the host may retry the same request later.
-        return QJsonObject { { QStringLiteral("id"), requestId }, { QStringLiteral("ok"), false },
-            { QStringLiteral("error"), QStringLiteral("enrol.master_storage") },
-            { QStringLiteral("detail"), QStringLiteral("the master could not record the enrolment") } };
-    qCInfo(lcMaster) << "enrolled" << name << "as" << address << "serial" << info->serialHex;
+        return EnrolResult { request.id, false, std::nullopt, QStringLiteral("enrol.master_storage"),
+            QStringLiteral("the master could not record the enrolment") };
+    qCInfo(lcMaster) << "enrolled" << request.name << "as" << address << "serial" << info->serialHex;
     return answer;
 }
 

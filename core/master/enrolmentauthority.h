@@ -1,5 +1,8 @@
 #pragma once
 
+#include "master/masterstore.h"
+#include "protocol/brokermessages.h"
+#include "security/certificates.h"
 #include "security/projectbundle.h"
 
 #include <QDateTime>
@@ -8,24 +11,34 @@
 
 namespace pvc::master {
 
-class MasterStore;
-
-// Decides enrolment requests (DESIGN.md, Trust: Enrolment): checks the invite token's proof,
-// expiry and uses, assigns a virtual IP, and signs the membership certificate. Answers are
-// remembered per request id, so the same request arriving through two brokers costs one use.
+// Decides enrolment requests (DESIGN.md, Trust: Enrolment; docs/protocol.md section 3): checks the
+// invite token's proof, expiry and uses, assigns a virtual IP, and signs the membership certificate.
+// Answers are remembered per request id, so the same request arriving through two brokers costs one
+// use and gets the same answer.
 class EnrolmentAuthority {
 public:
     EnrolmentAuthority(MasterStore* store, const core::ProjectBundle& bundle, const QByteArray& caPrivatePem);
 
-    // request: {"id", "name", "csr", "token_id", "proof"}; returns {"id", "ok", "cert"} or
-    // {"id", "ok": false, "error": code, "detail"}.
+    // request: an "enrol" message {"id", "name", "csr", "token_id", "proof"}; returns the
+    // "enrol-result" message {"id", "ok", "cert"} or {"id", "ok": false, "error": code, "detail"}.
     QJsonObject decide(const QJsonObject& request);
+    core::brokerprotocol::EnrolResult decide(const core::brokerprotocol::Enrol& request);
 
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
     static constexpr int ValidityDays = 30;
 
 private:
-    QJsonObject refuse(const QString& requestId, const char* code, const QString& detail);
+    // What a request proved: a well-formed name, a CSR for it, and a live token whose proof matches.
+    struct Vetted {
+        core::certs::CsrInfo csr;
+        MasterStore::Token token;
+    };
+    core::Result<Vetted> vet(const core::brokerprotocol::Enrol& request, const QDateTime& now) const;
+    // The host's address: the one it had (same key re-enrolling) or the first free one.
+    core::Result<QString> assignAddress(const QString& name, const QByteArray& publicKeyPem) const;
+    core::brokerprotocol::EnrolResult issue(
+        const core::brokerprotocol::Enrol& request, const Vetted& vetted, const QString& address, const QDateTime& now);
+    core::brokerprotocol::EnrolResult refuse(const QString& requestId, const core::Error& error);
 
     MasterStore* m_store;
     core::ProjectBundle m_bundle;

@@ -6,7 +6,7 @@
 #include "ipc/frame.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterstore.h"
-#include "protocol/brokerprotocol.h"
+#include "protocol/brokermessages.h"
 #include "security/keys.h"
 #include "security/policy.h"
 #include "security/revocationlist.h"
@@ -46,36 +46,50 @@ void MasterService::start()
 
 void MasterService::handleMessage(BrokerConnection* broker, const QJsonObject& message)
 {
-    const QString type = ipc::messageType(message);
-    if (type == QLatin1String("challenge")) {
-        const QByteArray nonce = QByteArray::fromBase64(str(message, "nonce").toLatin1());
-        const auto signature
-            = keys::sign(m_caPrivatePem, brokerprotocol::helloSigningText(nonce, broker->tlsFingerprint()));
-        if (!signature)
-            return broker->restart(signature.error().detail);
-        QJsonObject hello = ipc::makeMessage("hello");
-        hello.insert(QStringLiteral("role"), QStringLiteral("master"));
-        hello.insert(QStringLiteral("project"), m_bundle.projectId);
-        hello.insert(QStringLiteral("ca"), QString::fromLatin1(m_bundle.caCertificatePem));
-        hello.insert(QStringLiteral("sig"), QString::fromLatin1(signature->toBase64()));
-        broker->send(hello);
-    } else if (type == QLatin1String("welcome")) {
+    const std::optional<brokerprotocol::MessageType> type = brokerprotocol::messageType(message);
+    if (!type)
+        return;
+    switch (*type) {
+    case brokerprotocol::MessageType::Challenge:
+        return answerChallenge(broker, message);
+    case brokerprotocol::MessageType::Welcome:
         qCInfo(lcMaster) << "serving through broker" << broker->address().toString();
         publishRevocations(broker);
         publishPolicy(broker);
-    } else if (type == QLatin1String("enrol")) {
-        QJsonObject answer = m_authority->decide(message);
-        answer.insert(QStringLiteral("v"), ipc::ProtocolVersion);
-        answer.insert(QStringLiteral("t"), QStringLiteral("enrol-result"));
-        broker->send(answer);
-    } else if (type == QLatin1String("presence")) {
-        const QDateTime seen = QDateTime::fromString(str(message, "last_seen"), Qt::ISODate);
-        if (seen.isValid())
-            m_store->setLastSeen(str(message, "name"), seen);
-    } else if (type == QLatin1String("error")) {
-        qCWarning(lcMaster) << "broker" << broker->address().toString() << "refused:" << str(message, "code")
-                            << str(message, "detail");
+        return;
+    case brokerprotocol::MessageType::Enrol:
+        broker->send(m_authority->decide(message));
+        return;
+    case brokerprotocol::MessageType::Presence:
+        if (const auto presence = brokerprotocol::Presence::parse(message); presence && presence->lastSeen.isValid())
+            m_store->setLastSeen(presence->name, presence->lastSeen);
+        return;
+    case brokerprotocol::MessageType::Error:
+        if (const auto error = brokerprotocol::BrokerError::parse(message))
+            qCWarning(lcMaster) << "broker" << broker->address().toString() << "refused:" << error->code
+                                << error->detail;
+        return;
+    default:
+        return;
     }
+}
+
+// The master's hello (docs/protocol.md 2.2): the broker's nonce and TLS fingerprint, signed with the CA key.
+void MasterService::answerChallenge(BrokerConnection* broker, const QJsonObject& message)
+{
+    const auto challenge = brokerprotocol::Challenge::parse(message);
+    if (!challenge)
+        return broker->restart(challenge.error().detail);
+    const auto signature
+        = keys::sign(m_caPrivatePem, brokerprotocol::helloSigningText(challenge->nonce, broker->tlsFingerprint()));
+    if (!signature)
+        return broker->restart(signature.error().detail);
+    brokerprotocol::Hello hello;
+    hello.role = BrokerRole::Master;
+    hello.project = m_bundle.projectId;
+    hello.caPem = m_bundle.caCertificatePem;
+    hello.signature = *signature;
+    broker->send(hello.toJson());
 }
 
 void MasterService::publishRevocations(BrokerConnection* only)
@@ -91,8 +105,8 @@ void MasterService::publishRevocations(BrokerConnection* only)
         qCWarning(lcMaster) << "cannot sign the revocation list:" << signedList.error().detail;
         return;
     }
-    QJsonObject message = ipc::makeMessage("revocations");
-    message.insert(QStringLiteral("list"), *signedList);
+    const QJsonObject message
+        = brokerprotocol::SignedDocument { brokerprotocol::SignedDocument::Kind::Revocations, *signedList }.toJson();
     for (BrokerConnection* broker : std::as_const(m_brokers))
         if (!only || broker == only)
             broker->send(message);
@@ -120,8 +134,8 @@ void MasterService::publishPolicy(BrokerConnection* only)
         qCWarning(lcMaster) << "cannot sign the policy:" << signedPolicy.error().detail;
         return;
     }
-    QJsonObject message = ipc::makeMessage("policy");
-    message.insert(QStringLiteral("policy"), *signedPolicy);
+    const QJsonObject message
+        = brokerprotocol::SignedDocument { brokerprotocol::SignedDocument::Kind::Policy, *signedPolicy }.toJson();
     for (BrokerConnection* broker : std::as_const(m_brokers))
         if (!only || broker == only)
             broker->send(message);

@@ -30,6 +30,7 @@ public:
 
 private:
     void handleMessage(BrokerConnection* broker, const QJsonObject& message);
+    void answerChallenge(BrokerConnection* broker, const QJsonObject& message);
     void publishRevocations(BrokerConnection* only);
     void publishPolicy(BrokerConnection* only);
     void checkForChanges();
