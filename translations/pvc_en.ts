@@ -432,77 +432,77 @@
 <context>
     <name>pvc::app::JoinPage</name>
     <message>
-        <location filename="../app/tray/joinpage.cpp" line="+53"/>
+        <location filename="../app/tray/joinpage.ui" line="+57"/>
         <source>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</source>
         <translation>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+52"/>
         <source>How the other members and the project see this computer.</source>
         <translation>How the other members and the project see this computer.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+34"/>
         <source>pvc1-...</source>
         <translation>pvc1-...</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+7"/>
         <source>The installer brought an invite token.</source>
         <translation>The installer brought an invite token.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+7"/>
         <source>Use another token</source>
         <translation>Use another token</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="-83"/>
         <source>Project:</source>
         <translation>Project:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+14"/>
         <source>Brokers:</source>
         <translation>Brokers:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+14"/>
         <source>Machine name:</source>
         <translation>Machine name:</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+17"/>
         <source>Invite token:</source>
         <translation>Invite token:</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+73"/>
         <source>Join</source>
         <translation>Join</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+24"/>
         <source>Connecting to the project&apos;s brokers</source>
         <translation>Connecting to the project&apos;s brokers</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+14"/>
         <source>Waiting for the project&apos;s master</source>
         <translation>Waiting for the project&apos;s master</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+14"/>
         <source>Member of the project</source>
         <translation>Member of the project</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+50"/>
         <source>Open pvc</source>
         <translation>Open pvc</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location filename="../app/tray/joinpage.cpp" line="+108"/>
         <source>Join a pvc project</source>
         <translation>Join a pvc project</translation>
     </message>
@@ -517,7 +517,7 @@
         <translation>unknown</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>

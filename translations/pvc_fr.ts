@@ -432,77 +432,77 @@
 <context>
     <name>pvc::app::JoinPage</name>
     <message>
-        <location filename="../app/tray/joinpage.cpp" line="+53"/>
+        <location filename="../app/tray/joinpage.ui" line="+57"/>
         <source>Give this computer&apos;s spare time to the project. You choose how much and when, in the Computing tab, once it has joined.</source>
         <translation>Donnez au projet le temps libre de cet ordinateur. Vous choisirez combien et quand dans l&apos;onglet Calcul, une fois qu&apos;il aura rejoint le projet.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+52"/>
         <source>How the other members and the project see this computer.</source>
         <translation>Le nom sous lequel les autres membres et le projet voient cet ordinateur.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+34"/>
         <source>pvc1-...</source>
         <translation>pvc1-...</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+7"/>
         <source>The installer brought an invite token.</source>
         <translation>L&apos;installateur a fourni un jeton d&apos;invitation.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+7"/>
         <source>Use another token</source>
         <translation>Utiliser un autre jeton</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="-83"/>
         <source>Project:</source>
         <translation>Projet :</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+14"/>
         <source>Brokers:</source>
         <translation>Brokers :</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+14"/>
         <source>Machine name:</source>
         <translation>Nom de la machine :</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+17"/>
         <source>Invite token:</source>
         <translation>Jeton d&apos;invitation :</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+73"/>
         <source>Join</source>
         <translation>Rejoindre</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+24"/>
         <source>Connecting to the project&apos;s brokers</source>
         <translation>Connexion aux brokers du projet</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+14"/>
         <source>Waiting for the project&apos;s master</source>
         <translation>Attente du maître du projet</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+14"/>
         <source>Member of the project</source>
         <translation>Membre du projet</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+50"/>
         <source>Open pvc</source>
         <translation>Ouvrir pvc</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location filename="../app/tray/joinpage.cpp" line="+108"/>
         <source>Join a pvc project</source>
         <translation>Rejoindre un projet pvc</translation>
     </message>
@@ -517,7 +517,7 @@
         <translation>inconnu</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>

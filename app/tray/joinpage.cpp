@@ -6,17 +6,10 @@
 #include "ipc/controlcommands.h"
 #include "ipc/controlpaths.h"
 #include "statetext.h"
+#include "ui_joinpage.h"
 
-#include <QFormLayout>
-#include <QGridLayout>
-#include <QHBoxLayout>
 #include <QJsonArray>
-#include <QLabel>
-#include <QLineEdit>
-#include <QProgressBar>
-#include <QPushButton>
 #include <QRegularExpression>
-#include <QVBoxLayout>
 
 namespace pvc::app {
 
@@ -39,148 +32,62 @@ const QStringList MasterRefusals { QStringLiteral("enrol.token_invalid"), QStrin
 
 JoinPage::JoinPage(ControlConnection* connection, const ProjectInfo& project, QWidget* parent)
     : QWidget(parent)
+    , m_ui(std::make_unique<Ui::JoinPage>())
     , m_connection(connection)
     , m_project(project)
 {
-    auto* icon = new QLabel(this);
-    icon->setPixmap(applicationIcon().pixmap(48, 48));
-    m_title = new QLabel(this);
-    m_title->setObjectName(QStringLiteral("joinTitle"));
-    QFont titleFont = m_title->font();
+    m_ui->setupUi(this);
+    // What the form cannot hold: the icon, a title relative to the system font, the machine's name.
+    m_ui->iconLabel->setPixmap(applicationIcon().pixmap(48, 48));
+    QFont titleFont = m_ui->joinTitle->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.4);
     titleFont.setBold(true);
-    m_title->setFont(titleFont);
-    auto* subtitle = new QLabel(tr("Give this computer's spare time to the project. You choose how much "
-                                   "and when, in the Computing tab, once it has joined."),
-        this);
-    subtitle->setWordWrap(true);
-    auto* header = new QGridLayout;
-    header->addWidget(icon, 0, 0, 2, 1, Qt::AlignTop);
-    header->addWidget(m_title, 0, 1);
-    header->addWidget(subtitle, 1, 1);
-    header->setColumnStretch(1, 1);
-    header->setHorizontalSpacing(12);
-
-    m_projectText = new QLabel(this);
-    m_projectText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_brokersText = new QLabel(this);
-    m_brokersText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_nameEdit = new QLineEdit(ipc::defaultMachineName(), this);
-    m_nameEdit->setObjectName(QStringLiteral("machineNameEdit"));
-    m_nameEdit->setMaxLength(63);
-    m_nameEdit->setToolTip(tr("How the other members and the project see this computer."));
-    m_tokenEdit = new QLineEdit(this);
-    m_tokenEdit->setObjectName(QStringLiteral("tokenEdit"));
-    m_tokenEdit->setPlaceholderText(tr("pvc1-..."));
-    m_tokenEdit->setMaxLength(128);
-    m_bundledTokenNote = new QLabel(tr("The installer brought an invite token."), this);
-    m_otherTokenButton = new QPushButton(tr("Use another token"), this);
-    m_otherTokenButton->setFlat(true);
-    auto* tokenRow = new QHBoxLayout;
-    tokenRow->setContentsMargins(0, 0, 0, 0);
-    tokenRow->addWidget(m_tokenEdit, 1);
-    tokenRow->addWidget(m_bundledTokenNote, 1);
-    tokenRow->addWidget(m_otherTokenButton);
-
-    auto* form = new QFormLayout;
-    form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
-    form->addRow(tr("Project:"), m_projectText);
-    form->addRow(tr("Brokers:"), m_brokersText);
-    form->addRow(tr("Machine name:"), m_nameEdit);
-    form->addRow(tr("Invite token:"), tokenRow);
-
-    m_joinButton = new QPushButton(tr("Join"), this);
-    m_joinButton->setObjectName(QStringLiteral("joinButton"));
-    m_joinButton->setDefault(true);
-    m_joinButton->setMinimumWidth(120);
-    auto* buttonRow = new QHBoxLayout;
-    buttonRow->addStretch();
-    buttonRow->addWidget(m_joinButton);
-
-    auto* steps = new QGridLayout;
-    steps->setHorizontalSpacing(8);
-    const QStringList stepNames { tr("Connecting to the project's brokers"), tr("Waiting for the project's master"),
-        tr("Member of the project") };
-    for (int i = 0; i < stepNames.size(); ++i) {
-        auto* mark = new QLabel(this);
+    m_ui->joinTitle->setFont(titleFont);
+    m_ui->machineNameEdit->setText(ipc::defaultMachineName());
+    m_stepMarks = { m_ui->brokersStepMark, m_ui->masterStepMark, m_ui->memberStepMark };
+    m_stepTexts = { m_ui->brokersStepText, m_ui->masterStepText, m_ui->memberStepText };
+    for (QLabel* mark : std::as_const(m_stepMarks))
         mark->setFixedWidth(fontMetrics().horizontalAdvance(QLatin1Char('M')) * 2);
-        mark->setAlignment(Qt::AlignCenter);
-        auto* text = new QLabel(stepNames.at(i), this);
-        steps->addWidget(mark, i, 0);
-        steps->addWidget(text, i, 1);
-        m_stepMarks << mark;
-        m_stepTexts << text;
-    }
-    steps->setColumnStretch(1, 1);
-    m_busy = new QProgressBar(this);
-    m_busy->setRange(0, 0);
-    m_busy->setTextVisible(false);
-    m_busy->setMaximumHeight(8);
+    showBundledToken();
+    connectSignals();
 
-    m_error = new QLabel(this);
-    m_error->setObjectName(QStringLiteral("joinErrorLabel"));
-    m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b91c1c;"));
-    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_result = new QLabel(this);
-    m_result->setObjectName(QStringLiteral("joinResultLabel"));
-    m_result->setWordWrap(true);
-    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_openButton = new QPushButton(tr("Open pvc"), this);
-    m_openButton->setObjectName(QStringLiteral("openButton"));
-    auto* resultRow = new QHBoxLayout;
-    resultRow->addWidget(m_result, 1);
-    resultRow->addWidget(m_openButton, 0, Qt::AlignTop);
-
-    // One column of readable width, a little above the centre of whatever window holds it.
-    auto* column = new QWidget(this);
-    column->setMaximumWidth(680);
-    auto* layout = new QVBoxLayout(column);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(14);
-    layout->addLayout(header);
-    layout->addLayout(form);
-    layout->addLayout(buttonRow);
-    layout->addLayout(steps);
-    layout->addWidget(m_busy);
-    layout->addWidget(m_error);
-    layout->addLayout(resultRow);
-    auto* outer = new QGridLayout(this);
-    outer->setContentsMargins(24, 20, 24, 20);
-    outer->addWidget(column, 1, 1);
-    outer->setRowStretch(0, 1);
-    outer->setRowStretch(2, 3);
-    outer->setColumnStretch(0, 1);
-    outer->setColumnStretch(1, 100);
-    outer->setColumnStretch(2, 1);
-
-    const bool bundledToken = !m_project.inviteToken.isEmpty();
-    m_tokenEdit->setText(m_project.inviteToken);
-    m_tokenEdit->setVisible(!bundledToken);
-    m_bundledTokenNote->setVisible(bundledToken);
-    m_otherTokenButton->setVisible(bundledToken);
-    connect(m_otherTokenButton, &QPushButton::clicked, this, [this] {
-        m_tokenEdit->clear();
-        m_tokenEdit->show();
-        m_bundledTokenNote->hide();
-        m_otherTokenButton->hide();
-        m_tokenEdit->setFocus();
-    });
-    connect(m_joinButton, &QPushButton::clicked, this, &JoinPage::startJoin);
-    connect(m_tokenEdit, &QLineEdit::returnPressed, this, &JoinPage::startJoin);
-    connect(m_openButton, &QPushButton::clicked, this, &JoinPage::openRequested);
-    connect(connection, &ControlConnection::statusChanged, this, &JoinPage::handleStatus);
-    connect(connection, &ControlConnection::connected, this, &JoinPage::handleConnectionChanged);
-    connect(connection, &ControlConnection::disconnected, this, &JoinPage::handleConnectionChanged);
-
-    m_busy->hide();
-    m_openButton->hide();
-    m_result->hide();
-    m_error->setText(m_project.error);
-    m_error->setVisible(!m_project.error.isEmpty());
+    m_ui->busy->hide();
+    m_ui->openButton->hide();
+    m_ui->joinResultLabel->hide();
+    m_ui->joinErrorLabel->setText(m_project.error);
+    m_ui->joinErrorLabel->setVisible(!m_project.error.isEmpty());
     showStep(Step::Idle);
     updateProjectText(connection->status());
     handleConnectionChanged();
+}
+
+JoinPage::~JoinPage() = default;
+
+// A token the installer brought needs no typing; "Use another token" brings the field back.
+void JoinPage::showBundledToken()
+{
+    const bool bundledToken = !m_project.inviteToken.isEmpty();
+    m_ui->tokenEdit->setText(m_project.inviteToken);
+    m_ui->tokenEdit->setVisible(!bundledToken);
+    m_ui->bundledTokenNote->setVisible(bundledToken);
+    m_ui->otherTokenButton->setVisible(bundledToken);
+    connect(m_ui->otherTokenButton, &QPushButton::clicked, this, [this] {
+        m_ui->tokenEdit->clear();
+        m_ui->tokenEdit->show();
+        m_ui->bundledTokenNote->hide();
+        m_ui->otherTokenButton->hide();
+        m_ui->tokenEdit->setFocus();
+    });
+}
+
+void JoinPage::connectSignals()
+{
+    connect(m_ui->joinButton, &QPushButton::clicked, this, &JoinPage::startJoin);
+    connect(m_ui->tokenEdit, &QLineEdit::returnPressed, this, &JoinPage::startJoin);
+    connect(m_ui->openButton, &QPushButton::clicked, this, &JoinPage::openRequested);
+    connect(m_connection, &ControlConnection::statusChanged, this, &JoinPage::handleStatus);
+    connect(m_connection, &ControlConnection::connected, this, &JoinPage::handleConnectionChanged);
+    connect(m_connection, &ControlConnection::disconnected, this, &JoinPage::handleConnectionChanged);
 }
 
 void JoinPage::updateProjectText(const QJsonObject& status)
@@ -198,50 +105,52 @@ void JoinPage::updateProjectText(const QJsonObject& status)
     }
     if (brokers.isEmpty())
         brokers = m_project.brokers;
-    m_title->setText(name.isEmpty() ? tr("Join a pvc project") : tr("Join %1").arg(name));
-    m_projectText->setText(name.isEmpty() ? tr("unknown") : domain.isEmpty() ? name : tr("%1 (%2)").arg(name, domain));
-    m_brokersText->setText(brokers.isEmpty() ? tr("none known") : brokers.join(QStringLiteral(", ")));
+    m_ui->joinTitle->setText(name.isEmpty() ? tr("Join a pvc project") : tr("Join %1").arg(name));
+    m_ui->projectText->setText(name.isEmpty() ? tr("unknown")
+            : domain.isEmpty()                ? name
+                                              : tr("%1 (%2)").arg(name, domain));
+    m_ui->brokersText->setText(brokers.isEmpty() ? tr("none known") : brokers.join(QStringLiteral(", ")));
 }
 
 void JoinPage::handleConnectionChanged()
 {
     const bool up = m_connection->isConnected();
-    m_joinButton->setEnabled(up && !m_joining);
-    m_joinButton->setToolTip(up ? QString() : tr("pvcd is not running."));
+    m_ui->joinButton->setEnabled(up && !m_joining);
+    m_ui->joinButton->setToolTip(up ? QString() : tr("pvcd is not running."));
 }
 
 void JoinPage::setInputsEnabled(bool enabled)
 {
-    m_nameEdit->setEnabled(enabled);
-    m_tokenEdit->setEnabled(enabled);
-    m_otherTokenButton->setEnabled(enabled);
-    m_joinButton->setEnabled(enabled && m_connection->isConnected());
+    m_ui->machineNameEdit->setEnabled(enabled);
+    m_ui->tokenEdit->setEnabled(enabled);
+    m_ui->otherTokenButton->setEnabled(enabled);
+    m_ui->joinButton->setEnabled(enabled && m_connection->isConnected());
 }
 
 void JoinPage::startJoin()
 {
     if (m_joining || !m_connection->isConnected())
         return;
-    const QString name = m_nameEdit->text().trimmed();
-    const QString token = m_tokenEdit->text().trimmed();
+    const QString name = m_ui->machineNameEdit->text().trimmed();
+    const QString token = m_ui->tokenEdit->text().trimmed();
     if (!machineNamePattern().match(name).hasMatch()) {
         showError(errorText(QStringLiteral("enrol.bad_name"), {}));
-        m_nameEdit->setFocus();
+        m_ui->machineNameEdit->setFocus();
         return;
     }
     if (token.isEmpty()) {
         showError(tr("Paste the invite token the project gave you."));
-        m_tokenEdit->setFocus();
+        m_ui->tokenEdit->setFocus();
         return;
     }
     m_joining = true;
     m_queued = false;
-    m_error->hide();
-    m_result->hide();
-    m_openButton->hide();
+    m_ui->joinErrorLabel->hide();
+    m_ui->joinResultLabel->hide();
+    m_ui->openButton->hide();
     setInputsEnabled(false);
     showStep(StateText::connectedBrokers(m_connection->status()) > 0 ? Step::Master : Step::Brokers);
-    m_busy->show();
+    m_ui->busy->show();
     const QJsonObject arguments { { QStringLiteral("token"), token }, { QStringLiteral("name"), name },
         { QStringLiteral("timeout_ms"), JoinTimeoutMs } };
     m_connection->request(
@@ -261,7 +170,7 @@ void JoinPage::handleJoinReply(const QJsonObject& result, const QString& errorCo
     }
     // The master did not answer in time, but pvcd keeps the request queued: keep watching.
     m_queued = errorCode == QLatin1String("enrol.timeout");
-    m_busy->setVisible(m_queued);
+    m_ui->busy->setVisible(m_queued);
     setInputsEnabled(!m_queued);
     if (errorCode == QLatin1String("enrol.no_broker"))
         showStep(Step::Brokers, true);
@@ -289,24 +198,24 @@ void JoinPage::handleStatus(const QJsonObject& status)
 void JoinPage::showMember(const QJsonObject& status)
 {
     m_queued = false;
-    m_busy->hide();
-    m_error->hide();
+    m_ui->busy->hide();
+    m_ui->joinErrorLabel->hide();
     showStep(Step::Member);
     const QString project = status.value(QLatin1String("project")).toObject().value(QLatin1String("name")).toString();
-    m_result->setText(
+    m_ui->joinResultLabel->setText(
         tr("This computer is now a member of %1, as %2, with the virtual IP address %3.")
             .arg(project.isEmpty() ? m_project.name : project, status.value(QLatin1String("name")).toString(),
                 status.value(QLatin1String("virtual_ip")).toString()));
-    m_result->show();
-    m_openButton->show();
-    m_openButton->setFocus();
+    m_ui->joinResultLabel->show();
+    m_ui->openButton->show();
+    m_ui->openButton->setFocus();
     Q_EMIT joined();
 }
 
 void JoinPage::showError(const QString& text)
 {
-    m_error->setText(text);
-    m_error->show();
+    m_ui->joinErrorLabel->setText(text);
+    m_ui->joinErrorLabel->show();
 }
 
 void JoinPage::showStep(Step step, bool failed)

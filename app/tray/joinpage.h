@@ -5,15 +5,17 @@
 #include <QJsonObject>
 #include <QList>
 #include <QWidget>
+#include <memory>
 
 class QLabel;
-class QLineEdit;
-class QProgressBar;
-class QPushButton;
 
 namespace pvc::app {
 
 class ControlConnection;
+
+namespace Ui {
+class JoinPage;
+}
 
 // The first-run screen: the project from the installer's bundle, a machine name and an invite token,
 // then the join's progress (brokers, master, member) and its outcome in the user's words.
@@ -21,6 +23,7 @@ class JoinPage : public QWidget {
     Q_OBJECT
 public:
     JoinPage(ControlConnection* connection, const ProjectInfo& project, QWidget* parent = nullptr);
+    ~JoinPage() override;
 
 Q_SIGNALS:
     // The machine became a member; the user can go on to the main window.
@@ -30,6 +33,8 @@ Q_SIGNALS:
 private:
     enum class Step { Idle, Brokers, Master, Member };
 
+    void showBundledToken();
+    void connectSignals();
     void startJoin();
     void handleJoinReply(const QJsonObject& result, const QString& errorCode, const QString& errorDetail);
     void handleStatus(const QJsonObject& status);
@@ -40,24 +45,14 @@ private:
     void setInputsEnabled(bool enabled);
     void updateProjectText(const QJsonObject& status);
 
+    // The widgets, laid out in joinpage.ui.
+    std::unique_ptr<Ui::JoinPage> m_ui;
     ControlConnection* m_connection;
     ProjectInfo m_project;
     bool m_joining = false; // a join request is out
     bool m_queued = false; // the master has not answered in time; pvcd keeps the request
-    QLabel* m_title;
-    QLabel* m_projectText;
-    QLabel* m_brokersText;
-    QLineEdit* m_nameEdit;
-    QLineEdit* m_tokenEdit;
-    QLabel* m_bundledTokenNote;
-    QPushButton* m_otherTokenButton;
-    QPushButton* m_joinButton;
-    QList<QLabel*> m_stepMarks;
+    QList<QLabel*> m_stepMarks; // brokers, master, member
     QList<QLabel*> m_stepTexts;
-    QProgressBar* m_busy;
-    QLabel* m_error;
-    QLabel* m_result;
-    QPushButton* m_openButton;
 };
 
 } // namespace pvc::app
