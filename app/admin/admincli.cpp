@@ -3,17 +3,13 @@
 #include "common/logging.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterservice.h"
-#include "master/masterstore.h"
-#include "security/certificates.h"
+#include "masterdirectory.h"
 #include "security/invitetoken.h"
-#include "security/keys.h"
 #include "security/policy.h"
-#include "security/projectbundle.h"
 #include "virtualization/addressplan.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -41,32 +37,6 @@ void print(const QString& text)
 
 const QCommandLineOption DirOption(
     QStringLiteral("dir"), QStringLiteral("The master's directory."), QStringLiteral("DIR"));
-
-struct Master {
-    ProjectBundle bundle;
-    QByteArray caPrivatePem;
-    MasterStore store;
-};
-
-// Opens the master's directory. The CA key is read only by commands that sign.
-bool openMaster(const QString& dir, bool needKey, Master* master, QString* error)
-{
-    const auto bundle = ProjectBundle::load(dir + QStringLiteral("/project.json"));
-    if (!bundle) {
-        *error = QStringLiteral("%1 is not a master directory: %2").arg(dir, bundle.error().detail);
-        return false;
-    }
-    master->bundle = *bundle;
-    if (needKey) {
-        const auto key = keys::readPrivateKeyFile(dir + QStringLiteral("/ca.key"));
-        if (!key) {
-            *error = QStringLiteral("cannot read the CA key: %1").arg(key.error().detail);
-            return false;
-        }
-        master->caPrivatePem = *key;
-    }
-    return master->store.open(dir + QStringLiteral("/master.sqlite"), error);
-}
 
 // "7d", "12h", "30m", "45s"
 qint64 parseDuration(const QString& text)
@@ -107,39 +77,6 @@ bool bundleFromOptions(const QCommandLineParser& parser, ProjectBundle* bundle, 
             return false;
         }
     return true;
-}
-
-// Writes DIR/ca.key, DIR/ca.crt, DIR/project.json and an empty DIR/master.sqlite; only the owner may
-// read the directory, since it holds the CA key.
-bool createMaster(const QString& dir, ProjectBundle* bundle, QString* error)
-{
-    if (!QDir().mkpath(dir) || !QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner)) {
-        *error = QStringLiteral("cannot create %1").arg(dir);
-        return false;
-    }
-    const auto key = keys::generateEd25519();
-    if (!key) {
-        *error = key.error().detail;
-        return false;
-    }
-    const auto ca = certs::createCaCertificate(key->privatePem, bundle->name, 3650);
-    if (!ca) {
-        *error = ca.error().detail;
-        return false;
-    }
-    if (!keys::writePrivateKeyFile(dir + QStringLiteral("/ca.key"), key->privatePem, error))
-        return false;
-    QFile caFile(dir + QStringLiteral("/ca.crt"));
-    if (!caFile.open(QIODevice::WriteOnly) || caFile.write(*ca) < 0) {
-        *error = caFile.errorString();
-        return false;
-    }
-    caFile.close();
-    bundle->caCertificatePem = *ca;
-    if (!bundle->save(dir + QStringLiteral("/project.json"), error))
-        return false;
-    MasterStore store;
-    return store.open(dir + QStringLiteral("/master.sqlite"), error);
 }
 
 int runInit(QCommandLineParser& parser)

@@ -5,7 +5,11 @@
 
 namespace pvc::app {
 
-QString errorText(const QString& code, const QString& detail)
+namespace {
+
+// The stable error codes (docs/protocol.md) a user may meet, in their words. Codes not listed here
+// are shown with pvcd's detail.
+const QHash<QString, const char*>& knownTexts()
 {
     static const QHash<QString, const char*> texts {
         { QStringLiteral("enrol.token_expired"),
@@ -60,6 +64,14 @@ QString errorText(const QString& code, const QString& detail)
         { QStringLiteral("policy.finished"),
             QT_TRANSLATE_NOOP("pvc", "the current work is finished; paused until resumed") },
     };
+    return texts;
+}
+
+} // namespace
+
+QString errorText(const QString& code, const QString& detail)
+{
+    const QHash<QString, const char*>& texts = knownTexts();
     const auto it = texts.constFind(code);
     QString text = it != texts.cend() ? QCoreApplication::translate("pvc", it.value()) : detail;
     if (it != texts.cend() && text.contains(QLatin1String("%1")))
