@@ -9,11 +9,11 @@
 
 namespace pvc::core {
 
-// pvcd's side of pvc-helper (docs/helper.md): the request/reply codec, with blocking calls of 5 s each
-// over a Unix socket (UnixFdSocket) that stays open while pvcd runs, since the helper closes every TUN device it made
-// for this connection when the connection ends. Error codes are the helper's ("helper.bad_name"),
-// plus helper.unreachable, helper.timeout and helper.protocol from this side; after the last two
-// the connection is dropped, because its state is no longer known.
+// pvcd's side of pvc-helper (docs/helper.md): the request/reply codec, with blocking calls of 5 s
+// each over a Unix socket (UnixFdSocket) that stays open while pvcd runs, since the helper closes
+// every TUN device it made for this connection when the connection ends. Error codes are the
+// helper's ("helper.bad_name"), plus helper.unreachable, helper.timeout and helper.protocol from this
+// side; after the last two the connection is dropped, because its state is no longer known.
 class HelperClient {
 public:
     HelperClient() = default;
