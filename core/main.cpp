@@ -11,6 +11,7 @@
 #include <QStandardPaths>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -38,20 +39,20 @@ int fail(const QString& message)
     return 1;
 }
 
-} // namespace
-
-int main(int argc, char* argv[])
+QString defaultStateDirectory()
 {
-    // The host key lives in this process's memory: keep it out of core files.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/pvc");
+}
+
+// The host key lives in this process's memory: keep it out of core files.
+void disableCoreDumps()
+{
     const rlimit noCore { 0, 0 };
     setrlimit(RLIMIT_CORE, &noCore);
+}
 
-    QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("pvcd"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(PVC_VERSION));
-    core::installLogFormat();
-
-    QCommandLineParser parser;
+void addOptions(QCommandLineParser& parser)
+{
     parser.setApplicationDescription(
         QStringLiteral("The pvc daemon. It keeps sessions to the project's brokers, joins the project on request,\n"
                        "authenticates the other members, and serves the control API used by 'pvc' and 'pvc-tray'."));
@@ -62,8 +63,7 @@ int main(int argc, char* argv[])
     parser.addOption({ QStringLiteral("project"),
         QStringLiteral("The project bundle (default: %1).").arg(defaultProjectPath()), QStringLiteral("FILE") });
     parser.addOption({ QStringLiteral("state"),
-        QStringLiteral("State directory for the host key and membership (default: %1).")
-            .arg(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/pvc")),
+        QStringLiteral("State directory for the host key and membership (default: %1).").arg(defaultStateDirectory()),
         QStringLiteral("DIR") });
     parser.addOption({ QStringLiteral("control"),
         QStringLiteral("Control socket (default: %1).").arg(ipc::defaultControlSocketPath()), QStringLiteral("PATH") });
@@ -74,50 +74,77 @@ int main(int argc, char* argv[])
         QStringLiteral("N"), QStringLiteral("0") });
     parser.addOption({ QStringLiteral("mtu"), QStringLiteral("MTU of the TUN device (1280-1420)."), QStringLiteral("N"),
         QStringLiteral("1380") });
-    parser.process(app);
+}
 
-    const QString projectPath
-        = parser.isSet(QStringLiteral("project")) ? parser.value(QStringLiteral("project")) : defaultProjectPath();
-    const auto bundle = core::ProjectBundle::load(projectPath);
-    if (!bundle)
-        return fail(
-            QStringLiteral("cannot use the project bundle: %1 (%2)").arg(bundle.error().detail, bundle.error().code));
-    const QString stateDir = parser.isSet(QStringLiteral("state"))
-        ? parser.value(QStringLiteral("state"))
-        : QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/pvc");
-    // QLocalSocket reads a relative name as relative to the temp directory, so make it absolute.
-    const QString controlPath
-        = QFileInfo(parser.isSet(QStringLiteral("control")) ? parser.value(QStringLiteral("control"))
-                                                            : ipc::defaultControlSocketPath())
-              .absoluteFilePath();
+QString optionOr(const QCommandLineParser& parser, const QString& name, const QString& fallback)
+{
+    return parser.isSet(name) ? parser.value(name) : fallback;
+}
 
+std::optional<core::TunnelManager::Options> tunnelOptions(const QCommandLineParser& parser)
+{
     core::TunnelManager::Options tunnel;
     tunnel.helperSocket = parser.value(QStringLiteral("helper"));
     bool portOk = false, mtuOk = false;
     const uint port = parser.value(QStringLiteral("port")).toUInt(&portOk);
     tunnel.mtu = parser.value(QStringLiteral("mtu")).toInt(&mtuOk);
     if (!portOk || port > 65535 || !mtuOk || tunnel.mtu < 1280 || tunnel.mtu > 1420)
-        return fail(QStringLiteral("--port wants 0-65535 and --mtu 1280-1420"));
+        return std::nullopt;
     tunnel.udpPort = quint16(port);
     tunnel.upnp = !parser.isSet(QStringLiteral("no-upnp"));
-    // SIGTERM and SIGINT end the event loop, so that the daemon cleans up (the UPnP mapping, the
-    // device) on its way out.
+    return tunnel;
+}
+
+// SIGTERM and SIGINT end the event loop, so that the daemon cleans up (the UPnP mapping, the device)
+// on its way out. Returns the signalfd, which the caller closes when the loop has ended.
+int quitOnSignals(QCoreApplication& app)
+{
     sigset_t quitSignals;
     sigemptyset(&quitSignals);
     sigaddset(&quitSignals, SIGTERM);
     sigaddset(&quitSignals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &quitSignals, nullptr);
     const int signalFd = signalfd(-1, &quitSignals, SFD_NONBLOCK | SFD_CLOEXEC);
-    QSocketNotifier quitNotifier(signalFd, QSocketNotifier::Read);
-    QObject::connect(&quitNotifier, &QSocketNotifier::activated, &app, [signalFd] {
+    auto* notifier = new QSocketNotifier(signalFd, QSocketNotifier::Read, &app);
+    QObject::connect(notifier, &QSocketNotifier::activated, &app, [signalFd] {
         signalfd_siginfo info {};
         if (::read(signalFd, &info, sizeof info) == ssize_t(sizeof info))
             qCInfo(lcDaemon) << "signal" << info.ssi_signo << "- shutting down";
         QCoreApplication::quit();
     });
+    return signalFd;
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    disableCoreDumps();
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("pvcd"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PVC_VERSION));
+    core::installLogFormat();
+
+    QCommandLineParser parser;
+    addOptions(parser);
+    parser.process(app);
+
+    const auto bundle = core::ProjectBundle::load(optionOr(parser, QStringLiteral("project"), defaultProjectPath()));
+    if (!bundle)
+        return fail(
+            QStringLiteral("cannot use the project bundle: %1 (%2)").arg(bundle.error().detail, bundle.error().code));
+    const QString stateDir = optionOr(parser, QStringLiteral("state"), defaultStateDirectory());
+    // QLocalSocket reads a relative name as relative to the temp directory, so make it absolute.
+    const QString controlPath
+        = QFileInfo(optionOr(parser, QStringLiteral("control"), ipc::defaultControlSocketPath())).absoluteFilePath();
+    const auto tunnel = tunnelOptions(parser);
+    if (!tunnel)
+        return fail(QStringLiteral("--port wants 0-65535 and --mtu 1280-1420"));
+
+    const int signalFd = quitOnSignals(app);
     int status = 0;
     {
-        core::Daemon daemon(*bundle, stateDir, tunnel, nullptr);
+        core::Daemon daemon(*bundle, stateDir, *tunnel, nullptr);
         QString error;
         if (!daemon.start(controlPath, &error))
             return fail(error);

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "security/projectbundle.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <functional>
+#include <memory>
+
+namespace pvc::ipc {
+class ControlResponder;
+class ControlServer;
+} // namespace pvc::ipc
+
+namespace pvc::core {
+
+class BrokerDispatch;
+class Enrolment;
+class OwnerControl;
+class PeerDirectory;
+class PolicyStore;
+class Reachability;
+class TunnelManager;
+
+// pvcd's control API (docs/protocol.md, "Control API"): the socket that `pvc` and the tray talk to, a
+// table from command name to handler, and the status and peers objects they read. The handlers only
+// translate; every decision stays in the module they call.
+class ControlApi : public QObject {
+    Q_OBJECT
+public:
+    struct Modules {
+        Enrolment* enrolment;
+        PolicyStore* policies;
+        PeerDirectory* peers;
+        TunnelManager* tunnels;
+        Reachability* reachability;
+        BrokerDispatch* brokers;
+        OwnerControl* owner;
+    };
+    using Responder = std::shared_ptr<ipc::ControlResponder>;
+
+    ControlApi(const ProjectBundle& bundle, const Modules& modules, QObject* parent);
+    ~ControlApi() override;
+
+    bool listen(const QString& path, QString* error);
+    void handleCommand(const QString& command, const QJsonObject& arguments, Responder responder);
+
+    QJsonObject statusJson() const;
+    QJsonArray peersJson() const;
+
+private:
+    using Handler = std::function<void(const QJsonObject& arguments, const Responder& responder)>;
+
+    void addHandlers();
+    void join(const QJsonObject& arguments, const Responder& responder);
+    void setPolicy(const QJsonObject& arguments, const Responder& responder);
+    void ping(const QJsonObject& arguments, const Responder& responder);
+    bool handleOwnerCommand(const QString& command, const QJsonObject& arguments, const Responder& responder);
+
+    ProjectBundle m_bundle;
+    Modules m_modules;
+    QHash<QString, Handler> m_handlers;
+    ipc::ControlServer* m_server = nullptr;
+};
+
+} // namespace pvc::core
