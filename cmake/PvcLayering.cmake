@@ -15,7 +15,7 @@ set(allowed_master common ipc virtualization security protocol connectivity)
 # Binaries and their folders.
 set(allowed_broker common ipc security protocol)
 set(allowed_helper common ipc)
-set(allowed_app ipc)
+set(allowed_app common ipc)
 set(allowed_admin common ipc virtualization security protocol master)
 
 set(modules common ipc virtualization security protocol tunnel grid connectivity coordinator master)
