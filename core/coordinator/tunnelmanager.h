@@ -1,39 +1,33 @@
 #pragma once
 
+#include "coordinator/peerpaths.h"
+#include "coordinator/peertunnel.h"
 #include "security/policy.h"
 
 #include <QHash>
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
-#include <QPointer>
 #include <QStringList>
+#include <functional>
 #include <memory>
-#include <netinet/in.h>
 #include <optional>
 
-class QSocketNotifier;
-class QTcpSocket;
 class QTimer;
 
 namespace pvc::core {
 
+class BirthdayProber;
 class DataPlane;
-class DnsResponder;
-class HelperClient;
 class PeerSession;
 class PolicyFilter;
-struct PeerStats;
-class TcpPunch;
-class TtcpClient;
-class TcpFrameReader;
+class TunnelDevice;
 
 // The host's side of the data plane (DESIGN.md, Data plane): the TUN device and DNS socket from
 // pvc-helper, the tunnel UDP socket, the packet loop, and for each authenticated peer a tunnel
-// whose keys come from the peer TLS session. It also picks each tunnel's path (tunnelpaths.cpp,
-// docs/connectivity.md): the relay at once (UDP through a broker, or the peer session's TCP relay
-// when UDP is blocked), hole punching in the background, the direct path as soon as one answers,
-// and back to the relay when it dies.
+// whose keys come from the peer TLS session (a PeerTunnel, which also picks its path). This owns
+// and wires the units: the TunnelDevice, the DataPlane, the BirthdayProber shared by all tunnels,
+// and the path timer that drives each tunnel's PathSelector (docs/connectivity.md).
 class TunnelManager : public QObject {
     Q_OBJECT
 public:
@@ -52,12 +46,7 @@ public:
         int prefix = 16;
     };
     // How to reach a peer: its direct candidates, and a broker that relays for both of us.
-    struct PeerPaths {
-        QList<QPair<QHostAddress, quint16>> candidates; // observed by brokers (server reflexive)
-        QHostAddress relayBroker;
-        quint16 relayPort = 0;
-        quint32 relayTag = 0; // the peer's tag at that broker; 0: no relay
-    };
+    using PeerPaths = pvc::core::PeerPaths;
 
     TunnelManager(const Options& options, QObject* parent);
     ~TunnelManager() override;
@@ -66,7 +55,7 @@ public:
     bool start(const Identity& identity, QString* error);
     void stop();
     bool isRunning() const;
-    quint16 udpPort() const { return m_udpPort; }
+    quint16 udpPort() const;
 
     void setPolicy(std::shared_ptr<const PolicySet> policy);
     void setPeerIdentity(quint32 virtualIp, const QString& name, const QStringList& groups);
@@ -107,104 +96,26 @@ Q_SIGNALS:
     void tunnelExpired(const QString& name);
 
 private:
-    // Stream: the TCP relay in the peer session; DirectTcp: a punched TCP connection (tunneltcp.cpp).
-    enum class Path { None, Relay, Stream, Direct, DirectTcp };
-    struct Tunnel {
-        quint32 localIndex = 0;
-        quint32 remoteIndex = 0;
-        quint32 virtualIp = 0;
-        bool added = false;
-        QPointer<PeerSession> session;
-        Path path = Path::None;
-        bool confirmed = false; // the peer answered on the current direct path
-        sockaddr_in directEndpoint {};
-        int directSocket = -1; // an extra socket of a birthday probe, -1: the main one
-        QString technique; // ours for the direct path: public, upnp, udp-punch
-        QString peerTechnique; // the peer's, from its tunnel-path record
-        PeerPaths paths;
-        QHash<QString, QString> candidateKinds; // "ip:port" -> host, srflx, upnp
-        QString peerNat = QStringLiteral("unknown");
-        bool peerUdp = true;
-        bool udpRelayFailed = false;
-        qint64 startedMs = 0;
-        qint64 pathSinceMs = 0;
-        qint64 nextPunchMs = 0;
-        int punchRounds = 0;
-        qint64 nextSprayMs = 0;
-        int sprayLeft = 0;
-        bool sprayRequested = false; // the peer's tunnel-punch record asked for it
-        qint64 nextBirthdayMs = 0;
-        quint64 lastPacketsOut = 0;
-        // TCP paths, for networks that drop UDP (tunneltcp.cpp).
-        QStringList peerTcpAddresses;
-        QPointer<TcpPunch> tcpPunch;
-        QPointer<TtcpClient> ttcpClient;
-        bool ttcpTried = false;
-        QPointer<QTcpSocket> tcp;
-        std::shared_ptr<TcpFrameReader> tcpFrames;
-        QString tcpPeer; // "ip:port" of the connection
-        qint64 nextTcpAttemptMs = 0;
-        int tcpAttempts = 0;
-    };
-    // Birthday probing from behind our symmetric NAT: many sockets, one peer at a time.
-    struct Birthday {
-        QString peer;
-        std::vector<int> sockets;
-        sockaddr_in target {};
-        qint64 untilMs = 0;
-        qint64 nextRoundMs = 0;
-    };
-
+    bool startDataPlane(const Identity& identity, QString* error);
+    void updateHost();
     void handleForeignDatagram(const QByteArray& datagram, const QHostAddress& from, quint16 port);
-    void handleDnsReadable();
     void handleStreamDatagram(quint32 localIndex, const QByteArray& datagram);
-    void sendInfo(Tunnel& tunnel);
-    void addCandidate(Tunnel& tunnel, const QHostAddress& address, quint16 port, const QString& kind);
     // tunnelpaths.cpp
     void choosePaths();
-    void choosePath(const QString& name, Tunnel& tunnel, const PeerStats& peer, qint64 now);
-    void punch(Tunnel& tunnel, qint64 now);
-    void useDirect(const QString& name, Tunnel& tunnel, const sockaddr_in& endpoint, int socket);
-    bool useRelay(const QString& name, Tunnel& tunnel, const QString& why);
-    void useStream(const QString& name, Tunnel& tunnel, const QString& why);
-    void enterRelay(Tunnel& tunnel, Path relay);
     void runBirthday(qint64 now);
-    void endBirthday(int keepSocket);
-    QString techniqueOf(const Tunnel& tunnel) const;
-    sockaddr_in publicEndpoint(const Tunnel& tunnel) const;
-    void nameTechnique(Tunnel& tunnel);
-    bool udpWorks() const { return m_local.udp; }
-    // tunneltcp.cpp
-    void maybeStartTcp(const QString& name, Tunnel& tunnel, qint64 now);
-    void handleTcpRecord(const QString& name, Tunnel& tunnel, const QJsonObject& record);
-    void startTcpPunch(const QString& name, Tunnel& tunnel, quint16 peerPort);
-    void useTcp(const QString& name, Tunnel& tunnel, int fd, const QString& peer, const QString& technique);
-    void readTcp(const QString& name);
-    void releaseTcp(Tunnel& tunnel);
-    void startTtcpServer(const QString& name, Tunnel& tunnel);
-    void handleTtcpRecord(const QString& name, Tunnel& tunnel, const QJsonObject& record);
-    QString peerPublicAddress(const Tunnel& tunnel) const;
-    bool sendTcp(Tunnel& tunnel, const QByteArray& datagram);
 
     Options m_options;
     Identity m_identity;
-    std::unique_ptr<HelperClient> m_helper;
+    std::unique_ptr<TunnelDevice> m_device;
     std::unique_ptr<DataPlane> m_dataPlane;
     std::shared_ptr<PolicyFilter> m_filter;
-    std::unique_ptr<DnsResponder> m_dns;
+    std::unique_ptr<BirthdayProber> m_birthday;
     std::function<std::optional<quint32>(const QString&)> m_lookup;
     std::shared_ptr<const PolicySet> m_policy;
-    QSocketNotifier* m_dnsNotifier = nullptr;
-    int m_tunFd = -1;
-    int m_placeholderFd = -1; // the other end of a socketpair standing in for a TUN without helper
-    int m_dnsFd = -1;
-    int m_udpFd = -1;
-    quint16 m_udpPort = 0;
-    QHash<QString, Tunnel> m_tunnels;
+    QHash<QString, std::shared_ptr<PeerTunnel>> m_tunnels;
     QTimer* m_pathTimer;
     LocalInfo m_local;
-    std::optional<Birthday> m_birthday;
-    QStringList m_birthdayQueue;
+    TunnelHost m_host; // what every tunnel reads of the host; kept current by updateHost()
 };
 
 } // namespace pvc::core

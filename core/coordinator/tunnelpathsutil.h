@@ -1,19 +1,17 @@
 #pragma once
 
-#include "coordinator/tunnelmanager.h"
+#include "connectivity/udpendpoint.h"
+#include "coordinator/peerpaths.h"
 #include "tunnel/tunnelsession.h"
 
-#include <QHostAddress>
-#include <QString>
-#include <netinet/in.h>
+#include <QtGlobal>
 
-// Small helpers shared by tunnelmanager.cpp and tunnelpaths.cpp.
+// Small helpers shared by TunnelManager's files.
 namespace pvc::core::tunnelpaths {
 
-sockaddr_in toSockaddr(const QHostAddress& address, quint16 port);
-QString endpointText(const sockaddr_in& address);
+// Path timers run on the monotonic clock: an NTP step never fires or stalls them.
 qint64 nowMs();
 // The UDP relay target for a peer's relay tag at a broker (docs/protocol.md, "UDP relay").
-RelayTarget relayTarget(const TunnelManager::PeerPaths& paths);
+RelayTarget relayTarget(const PeerPaths& paths);
 
 } // namespace pvc::core::tunnelpaths
