@@ -3,24 +3,15 @@
 #include "common/jsonfields.h"
 #include "common/logging.h"
 #include "connectivity/brokerconnection.h"
-#include "ipc/frame.h"
-#include "protocol/brokerprotocol.h"
+#include "coordinator/peercertificates.h"
+#include "coordinator/relaystream.h"
 #include "security/peersession.h"
 
 #include <QHostAddress>
 #include <QPointer>
-#include <QRandomGenerator>
 #include <QTimer>
 
 namespace pvc::core {
-
-namespace {
-QString newStreamId()
-{
-    return QString::number(QRandomGenerator::system()->generate64(), 16).rightJustified(16, QLatin1Char('0'))
-        + QString::number(QRandomGenerator::system()->generate64(), 16).rightJustified(16, QLatin1Char('0'));
-}
-} // namespace
 
 PeerDirectory::PeerDirectory(const ProjectBundle& bundle, QObject* parent)
     : QObject(parent)
@@ -75,16 +66,10 @@ void PeerDirectory::handlePresence(BrokerConnection* broker, const QJsonObject& 
     const QByteArray certificate = str(message, "cert").toLatin1();
     if (certificate != peer.certificatePem) {
         peer.certificatePem = certificate;
-        const auto verified
-            = certs::verifyMembership(certificate, m_bundle.caCertificatePem, QDateTime::currentDateTimeUtc());
-        peer.certificateError.clear();
-        if (!verified) {
-            peer.certificateError = verified.error().code;
-        } else if (verified->commonName != name) {
-            peer.certificateError = QStringLiteral("cert.name_mismatch");
-        } else {
+        const auto verified = peercertificates::verifyAnnounced(certificate, name, m_bundle.caCertificatePem);
+        peer.certificateError = verified ? QString() : verified.error().code;
+        if (verified)
             peer.info = *verified;
-        }
         if (!peer.certificateError.isEmpty())
             qCWarning(lcPeer) << "broker" << broker->address().toString() << "announced" << name
                               << "with a certificate we refuse:" << peer.certificateError;
@@ -144,25 +129,8 @@ PeerSession* PeerDirectory::makeSession(Peer& peer, BrokerConnection* broker, co
         peer.lastError = tls.error().code;
         return nullptr;
     }
-    auto send = [broker, streamId](const QByteArray& bytes) {
-        for (qsizetype offset = 0; offset < bytes.size(); offset += brokerprotocol::MaxRelayChunkBytes) {
-            QJsonObject data = ipc::makeMessage("relay-data");
-            data.insert(QStringLiteral("stream"), streamId);
-            data.insert(QStringLiteral("data"),
-                QString::fromLatin1(bytes.mid(offset, brokerprotocol::MaxRelayChunkBytes).toBase64()));
-            broker->send(data);
-        }
-    };
-    const QString expectedName = peer.name;
-    auto check = [this, expectedName](const QByteArray& presentedPem) -> QString {
-        const auto presented = certs::parseCertificate(presentedPem);
-        if (!presented || presented->commonName != expectedName)
-            return QStringLiteral("peer.identity_mismatch");
-        if (m_revocations.contains(presented->serialHex))
-            return QStringLiteral("peer.revoked");
-        return {};
-    };
-    auto* session = new PeerSession(peer.name, std::move(tls).value(), send, check, this);
+    auto* session = new PeerSession(peer.name, std::move(tls).value(), relaystream::sender(broker, streamId),
+        peercertificates::identityCheck(peer.name, &m_revocations), this);
     session->setBacklogProbe(
         [broker = QPointer<BrokerConnection>(broker)] { return broker ? broker->pendingBytes() : 0; });
     session->setTlsClient(client);
@@ -192,14 +160,11 @@ void PeerDirectory::openSession(Peer& peer)
             broker = candidate;
     if (!broker)
         return;
-    const QString streamId = newStreamId();
+    const QString streamId = relaystream::newId();
     PeerSession* session = makeSession(peer, broker, streamId, true);
     if (!session)
         return;
-    QJsonObject open = ipc::makeMessage("relay-open");
-    open.insert(QStringLiteral("stream"), streamId);
-    open.insert(QStringLiteral("to"), peer.name);
-    broker->send(open);
+    broker->send(relaystream::open(streamId, peer.name));
     session->start();
 }
 
@@ -207,12 +172,7 @@ void PeerDirectory::handleRelayOpen(BrokerConnection* broker, const QJsonObject&
 {
     const QString streamId = str(message, "stream");
     const QString from = str(message, "from");
-    auto refuse = [&](const char* code) {
-        QJsonObject close = ipc::makeMessage("relay-close");
-        close.insert(QStringLiteral("stream"), streamId);
-        close.insert(QStringLiteral("error"), QString::fromLatin1(code));
-        broker->send(close);
-    };
+    auto refuse = [&](const char* code) { broker->send(relaystream::close(streamId, QString::fromLatin1(code))); };
     const auto it = m_peers.find(from);
     if (m_name.isEmpty() || it == m_peers.end() || !it->second.certificateError.isEmpty() || isRevoked(it->second))
         return refuse("peer.unknown");
@@ -245,12 +205,8 @@ void PeerDirectory::dropSession(Peer& peer, const QString& code, bool tellBroker
     if (!peer.session)
         return;
     PeerSession* session = std::exchange(peer.session, nullptr);
-    if (tellBroker && peer.sessionBroker) {
-        QJsonObject close = ipc::makeMessage("relay-close");
-        close.insert(QStringLiteral("stream"), peer.streamId);
-        close.insert(QStringLiteral("error"), code);
-        peer.sessionBroker->send(close);
-    }
+    if (tellBroker && peer.sessionBroker)
+        peer.sessionBroker->send(relaystream::close(peer.streamId, code));
     m_streams.remove(peer.streamId);
     peer.streamId.clear();
     peer.sessionBroker = nullptr;
