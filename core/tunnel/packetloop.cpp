@@ -24,8 +24,6 @@ constexpr std::size_t ProbeBytes = 8;
 constexpr std::size_t Ipv4HeaderBytes = 20;
 constexpr auto HousekeepingInterval = 1s;
 
-enum EpollTag : std::uint32_t { ControlTag, TunTag, UdpTag, ExtraSocketTag = 0x80000000u }; // | fd
-
 std::uint32_t readU32(const std::uint8_t* p)
 {
     return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | std::uint32_t(p[3]);
@@ -236,126 +234,6 @@ void PacketLoop::applyCommands(Clock::time_point now)
     for (Command& command : pending)
         apply(command, now);
     m_smallBatch.flush(m_udpFd);
-}
-
-void PacketLoop::apply(Command& command, Clock::time_point now)
-{
-    const auto it = m_peers.find(command.index);
-    Peer* peer = it == m_peers.end() ? nullptr : &it->second;
-    switch (command.kind) {
-    case Command::Kind::AddPeer: {
-        Peer& added = m_peers[command.index];
-        added = { std::move(command.session), std::move(command.counters), now };
-        m_routes[added.session->virtualIp()] = &added;
-        sendProbe(added, now);
-        break;
-    }
-    case Command::Kind::RemovePeer:
-        m_smallBatch.flush(m_udpFd); // queued datagrams may point into the session
-        removeSession(command.index);
-        break;
-    case Command::Kind::SetEndpoint:
-        if (peer) {
-            m_smallBatch.flush(m_udpFd);
-            peer->session->setEndpoint(command.address, command.viaRelay);
-            peer->viaStream = command.viaStream;
-            const bool known
-                = std::find(m_extraSockets.begin(), m_extraSockets.end(), command.socket) != m_extraSockets.end();
-            peer->socket = known ? command.socket : -1;
-            peer->counters->rttUs.store(-1, std::memory_order_relaxed);
-            sendProbe(*peer, now);
-        }
-        break;
-    case Command::Kind::SetRelay:
-        if (peer) {
-            m_smallBatch.flush(m_udpFd); // queued datagrams may point at the old prefix
-            peer->session->setRelay(command.relay);
-        }
-        break;
-    case Command::Kind::SetFilter:
-        m_filter = std::move(command.filter);
-        break;
-    case Command::Kind::SendRaw:
-        if (::sendto(m_udpFd, command.bytes.constData(), std::size_t(command.bytes.size()), MSG_DONTWAIT,
-                reinterpret_cast<const sockaddr*>(&command.address), sizeof(sockaddr_in))
-            < 0)
-            qCDebug(lcDataPlane, "sendRaw: %s", std::strerror(errno));
-        break;
-    case Command::Kind::ProbeTo:
-        if (peer) {
-            const bool known = command.socket < 0
-                || std::find(m_extraSockets.begin(), m_extraSockets.end(), command.socket) != m_extraSockets.end();
-            if (known)
-                sendProbe(*peer, now, &command.address, command.socket);
-        }
-        break;
-    case Command::Kind::AddSocket: {
-        epoll_event event {};
-        event.events = EPOLLIN;
-        event.data.u32 = ExtraSocketTag | std::uint32_t(command.socket);
-        if (command.socket < 0 || m_extraSockets.size() >= std::size_t(MaxExtraSockets)
-            || ::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, command.socket, &event) != 0) {
-            if (command.socket >= 0)
-                ::close(command.socket);
-            break;
-        }
-        m_extraSockets.push_back(command.socket);
-        break;
-    }
-    case Command::Kind::RemoveSocket:
-        closeExtraSocket(command.socket);
-        break;
-    case Command::Kind::Inject: {
-        const std::size_t size = std::size_t(command.bytes.size());
-        if (size > datapacket::MaxDatagramBytes) {
-            m_drops.add(DropReason::TooLarge);
-            break;
-        }
-        // A private copy: opening in place must not write into the caller's (shared) bytes.
-        std::memcpy(m_injectBuffer.get(), command.bytes.constData(), size);
-        handleDatagram(m_injectBuffer.get(), size, nullptr, -1, command.index, now);
-        break;
-    }
-    }
-}
-
-void PacketLoop::removeSession(quint32 index)
-{
-    const auto it = m_peers.find(index);
-    if (it == m_peers.end())
-        return;
-    const quint32 virtualIp = it->second.session->virtualIp();
-    const auto route = m_routes.find(virtualIp);
-    if (route != m_routes.end() && route->second == &it->second) {
-        m_routes.erase(route);
-        // Another session for the same peer (made before this one broke) takes the route back.
-        for (auto& [otherIndex, other] : m_peers) {
-            if (otherIndex != index && other.session->virtualIp() == virtualIp)
-                m_routes[virtualIp] = &other;
-        }
-    }
-    const int socket = it->second.socket;
-    m_peers.erase(it);
-    if (socket >= 0) {
-        bool shared = false;
-        for (const auto& [otherIndex, other] : m_peers)
-            shared |= other.socket == socket;
-        if (!shared)
-            closeExtraSocket(socket);
-    }
-}
-
-void PacketLoop::closeExtraSocket(int fd)
-{
-    const auto it = std::find(m_extraSockets.begin(), m_extraSockets.end(), fd);
-    if (it == m_extraSockets.end())
-        return;
-    for (auto& [index, peer] : m_peers)
-        if (peer.socket == fd)
-            peer.socket = -1; // back to the main socket; path selection will notice the silence
-    ::epoll_ctl(m_epollFd, EPOLL_CTL_DEL, fd, nullptr);
-    ::close(fd);
-    m_extraSockets.erase(it);
 }
 
 void PacketLoop::sendAside(Peer& peer, int fd, std::span<const std::uint8_t> datagram, const sockaddr_in* to)

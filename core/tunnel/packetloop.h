@@ -87,8 +87,18 @@ private:
     };
 
     void run();
+    // Epoll tags of the loop's file descriptors; an extra socket's tag is ExtraSocketTag | fd.
+    enum EpollTag : std::uint32_t { ControlTag, TunTag, UdpTag, ExtraSocketTag = 0x80000000u };
+
     void applyCommands(Clock::time_point now);
+    // packetloopcommands.cpp: one command, on the loop's thread.
     void apply(Command& command, Clock::time_point now);
+    void addPeer(Command& command, Clock::time_point now);
+    void setEndpoint(Peer& peer, const Command& command, Clock::time_point now);
+    void sendRaw(const Command& command);
+    void addSocket(int fd);
+    bool isExtraSocket(int fd) const;
+    void inject(const Command& command, Clock::time_point now);
     void removeSession(quint32 index);
     void pumpTun(Clock::time_point now);
     void pumpUdp(int fd, Clock::time_point now);
