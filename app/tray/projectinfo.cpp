@@ -1,12 +1,13 @@
 #include "projectinfo.h"
 
+#include "ipc/controlpaths.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
-#include <QStandardPaths>
 #include <QSysInfo>
 
 namespace pvc::app {
@@ -18,14 +19,7 @@ constexpr qint64 MaxInviteBytes = 1024;
 
 QString ProjectInfo::defaultPath()
 {
-    const QString found
-        = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, QStringLiteral("pvc/project.json"));
-    if (!found.isEmpty())
-        return found;
-    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
-        if (QFile::exists(dir + QStringLiteral("/pvc/project.json")))
-            return dir + QStringLiteral("/pvc/project.json");
-    return QStringLiteral("/usr/share/pvc/project.json");
+    return ipc::defaultProjectBundlePath();
 }
 
 ProjectInfo ProjectInfo::load(const QString& path)

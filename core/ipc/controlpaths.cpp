@@ -1,6 +1,7 @@
 #include "ipc/controlpaths.h"
 
 #include <QDir>
+#include <QFile>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QSysInfo>
@@ -25,6 +26,18 @@ QString defaultMachineName()
     while (name.endsWith(QLatin1Char('-')))
         name.chop(1);
     return name.isEmpty() ? QStringLiteral("host") : name;
+}
+
+QString defaultProjectBundlePath()
+{
+    const QString relative = QStringLiteral("pvc/project.json");
+    const QString found = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, relative);
+    if (!found.isEmpty())
+        return found;
+    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
+        if (QFile::exists(dir + QLatin1Char('/') + relative))
+            return dir + QLatin1Char('/') + relative;
+    return QStringLiteral("/usr/share/") + relative;
 }
 
 } // namespace pvc::ipc

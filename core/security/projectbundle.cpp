@@ -1,5 +1,6 @@
 #include "security/projectbundle.h"
 
+#include "ipc/controlpaths.h"
 #include "security/certificates.h"
 #include "virtualization/addressplan.h"
 
@@ -8,7 +9,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
-#include <QStandardPaths>
 
 namespace pvc::core {
 
@@ -19,14 +19,7 @@ const QString FileName = QStringLiteral("project.json");
 
 QString ProjectBundle::defaultPath()
 {
-    const QString relative = QStringLiteral("pvc/") + FileName;
-    const QString found = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, relative);
-    if (!found.isEmpty())
-        return found;
-    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
-        if (QFile::exists(dir + QLatin1Char('/') + relative))
-            return dir + QLatin1Char('/') + relative;
-    return QStringLiteral("/usr/share/") + relative;
+    return ipc::defaultProjectBundlePath();
 }
 
 QString ProjectBundle::pathIn(const QString& directory)
