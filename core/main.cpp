@@ -20,19 +20,6 @@ using namespace pvc;
 
 namespace {
 
-// The bundle an installer put in place: the user's config first, then the system's.
-QString defaultProjectPath()
-{
-    const QString found
-        = QStandardPaths::locate(QStandardPaths::GenericConfigLocation, QStringLiteral("pvc/project.json"));
-    if (!found.isEmpty())
-        return found;
-    for (const QString& dir : QStandardPaths::standardLocations(QStandardPaths::GenericDataLocation))
-        if (QFile::exists(dir + QStringLiteral("/pvc/project.json")))
-            return dir + QStringLiteral("/pvc/project.json");
-    return QStringLiteral("/usr/share/pvc/project.json");
-}
-
 int fail(const QString& message)
 {
     std::fprintf(stderr, "pvcd: %s\n", qPrintable(message));
@@ -61,7 +48,8 @@ void addOptions(QCommandLineParser& parser)
     parser.addOption(
         { QStringLiteral("no-upnp"), QStringLiteral("Do not ask the home router for a port mapping (UPnP IGD).") });
     parser.addOption({ QStringLiteral("project"),
-        QStringLiteral("The project bundle (default: %1).").arg(defaultProjectPath()), QStringLiteral("FILE") });
+        QStringLiteral("The project bundle (default: %1).").arg(core::ProjectBundle::defaultPath()),
+        QStringLiteral("FILE") });
     parser.addOption({ QStringLiteral("state"),
         QStringLiteral("State directory for the host key and membership (default: %1).").arg(defaultStateDirectory()),
         QStringLiteral("DIR") });
@@ -129,7 +117,8 @@ int main(int argc, char* argv[])
     addOptions(parser);
     parser.process(app);
 
-    const auto bundle = core::ProjectBundle::load(optionOr(parser, QStringLiteral("project"), defaultProjectPath()));
+    const auto bundle
+        = core::ProjectBundle::load(optionOr(parser, QStringLiteral("project"), core::ProjectBundle::defaultPath()));
     if (!bundle)
         return fail(
             QStringLiteral("cannot use the project bundle: %1 (%2)").arg(bundle.error().detail, bundle.error().code));

@@ -1,6 +1,7 @@
 #include "grid/ownercontrol.h"
 
 #include "common/logging.h"
+#include "ipc/controlcommands.h"
 
 #include <QJsonValue>
 #include <QSettings>
@@ -174,21 +175,21 @@ QJsonObject OwnerControl::statusJson() const
 std::optional<Result<QJsonObject>> OwnerControl::handleCommand(const QString& command, const QJsonObject& arguments)
 {
     using Answer = Result<QJsonObject>;
-    if (command == QLatin1String("get-preferences"))
+    if (command == ipc::command::GetPreferences)
         return Answer(m_preferences.toJson());
-    if (command == QLatin1String("set-preferences")) {
+    if (command == ipc::command::SetPreferences) {
         const auto set = setPreferences(arguments);
         return set ? Answer(set->toJson()) : Answer(set.error());
     }
-    if (command == QLatin1String("pause")) {
+    if (command == ipc::command::Pause) {
         const auto until = pauseFor(arguments.value(QLatin1String("minutes")));
         return until ? Answer(statusJson()) : Answer(until.error());
     }
-    if (command == QLatin1String("resume")) {
+    if (command == ipc::command::Resume) {
         resume();
         return Answer(statusJson());
     }
-    if (command == QLatin1String("finish-then-pause")) {
+    if (command == ipc::command::FinishThenPause) {
         finishThenPause();
         return Answer(statusJson());
     }
