@@ -2,36 +2,29 @@
 
 #include "connectivity/birthdayprober.h"
 #include "connectivity/pathselector.h"
-#include "connectivity/peercandidates.h"
+#include "coordinator/candidateprober.h"
+#include "coordinator/directtechnique.h"
 #include "coordinator/peerpaths.h"
+#include "coordinator/peerreach.h"
+#include "coordinator/sessionlink.h"
+#include "coordinator/tunnelhost.h"
 #include "protocol/traversal.h"
 
 #include <QJsonObject>
 #include <QObject>
-#include <QPointer>
 #include <QStringList>
 #include <memory>
 
 // One peer's tunnel (DESIGN.md, "Data plane"; docs/connectivity.md): its session in the data plane,
-// what the peer told us of its reachability, its path, and the carrying out of PathSelector's
-// decisions for it: the data plane's path, probes, its TCP path and the records the peer hears.
+// its path, and the carrying out of PathSelector's decisions for it (the data plane's path, its TCP
+// path), with what we know of the peer (PeerReach), probes (CandidateProber), the technique records
+// (DirectTechnique) and the peer session's records (SessionLink).
 // TunnelManager owns one per authenticated peer and gives each the host's shared parts.
 namespace pvc::core {
 
-class DataPlane;
-class HelperClient;
 class PeerSession;
 class TcpPath;
 struct PeerStats;
-
-// The host's parts every tunnel uses; TunnelManager keeps it current.
-struct TunnelHost {
-    DataPlane* dataPlane = nullptr;
-    BirthdayProber* birthday = nullptr;
-    HelperClient* helper = nullptr; // null: no pvc-helper
-    NatKind localNat = NatKind::Unknown;
-    bool localUdp = false;
-};
 
 class PeerTunnel : public QObject {
     Q_OBJECT
@@ -63,18 +56,13 @@ Q_SIGNALS:
     void expired();
 
 private:
-    void readAnnouncement(const QJsonObject& record);
     PathContext pathContext() const;
     void carryOut(const PathAction& action);
-    void probeCandidates();
-    void spray(const PathAction& action);
     void useDirect(const sockaddr_in& endpoint, int socket);
     bool useRelay(const QString& why);
     void useStream(const QString& why);
     void enterRelay(PathKind relay);
     void nameTechnique();
-    void sendPathRecord(Technique technique);
-    Technique technique() const;
     // peertunneltcp.cpp
     void makeTcpPath();
     void useTcp(const QString& peer, Technique technique);
@@ -82,17 +70,13 @@ private:
     const QString m_name;
     const TunnelHost& m_host;
     const quint32 m_localIndex;
-    QPointer<PeerSession> m_session;
+    SessionLink m_link;
+    CandidateProber m_prober;
     quint32 m_remoteIndex = 0;
     bool m_added = false;
     PathState m_state;
-    Technique m_technique = Technique::None; // ours for the direct path: public, upnp, udp-punch
-    Technique m_peerTechnique = Technique::None; // the peer's, from its tunnel-path record
-    PeerPaths m_relay; // the relay fields only: the candidates are in m_candidates
-    PeerCandidates m_candidates;
-    NatKind m_peerNat = NatKind::Unknown;
-    bool m_peerUdp = true;
-    QStringList m_peerTcpAddresses;
+    DirectTechnique m_technique;
+    PeerReach m_reach;
     std::unique_ptr<TcpPath> m_tcp; // for networks that drop UDP
 };
 

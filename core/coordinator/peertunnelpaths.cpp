@@ -1,15 +1,12 @@
 // PeerTunnel carrying out path selection (connectivity/pathselector.h, docs/connectivity.md): the
-// data plane's path, the probes, and the tunnel-path records the peer hears. What to do and when
-// is decided by selectPath(); this only does it.
+// data plane's path and the probes (CandidateProber). What to do and when is decided by selectPath(); this only does
+// it.
 #include "common/logging.h"
 #include "connectivity/tcppath.h"
 #include "coordinator/peertunnel.h"
 #include "coordinator/tunnelpathsutil.h"
-#include "ipc/frame.h"
 #include "security/peersession.h"
 #include "tunnel/dataplane.h"
-
-#include <QRandomGenerator>
 
 namespace pvc::core {
 
@@ -26,12 +23,12 @@ PathContext PeerTunnel::pathContext() const
     PathContext context;
     context.localNat = m_host.localNat;
     context.localUdp = m_host.localUdp;
-    context.peerNat = m_peerNat;
-    context.peerUdp = m_peerUdp;
-    context.peerPublic = m_candidates.publicEndpoint();
-    context.hasUdpRelay = m_relay.relayTag != 0;
+    context.peerNat = m_reach.nat();
+    context.peerUdp = m_reach.udp();
+    context.peerPublic = m_reach.candidates().publicEndpoint();
+    context.hasUdpRelay = m_reach.hasRelay();
     context.tcpPunching = m_tcp && m_tcp->isPunching();
-    context.tlsClient = m_session && m_session->isTlsClient();
+    context.tlsClient = session() && session()->isTlsClient();
     return context;
 }
 
@@ -57,35 +54,19 @@ void PeerTunnel::carryOut(const PathAction& action)
         m_tcp->startPunch(0);
         break;
     case PathAction::Kind::Punch:
-        probeCandidates();
+        m_prober.punch(m_reach);
         break;
     case PathAction::Kind::StartSpray:
         qCInfo(lcDaemon) << m_name << "is behind a symmetric NAT: probing" << action.count << "random ports of"
                          << addressOf(action.endpoint).toString();
         break;
     case PathAction::Kind::Spray:
-        spray(action);
+        m_prober.spray(action.endpoint, action.count);
         break;
     case PathAction::Kind::QueueBirthday:
         m_host.birthday->enqueue(m_name);
         break;
     }
-}
-
-void PeerTunnel::probeCandidates()
-{
-    if (!m_host.localUdp || !m_peerUdp)
-        return;
-    for (const auto& [address, port] : m_candidates.endpoints())
-        m_host.dataPlane->probe(m_localIndex, toSockaddr(address, port));
-}
-
-void PeerTunnel::spray(const PathAction& action)
-{
-    const QHostAddress address = addressOf(action.endpoint);
-    for (int i = 0; i < action.count; ++i)
-        m_host.dataPlane->probe(
-            m_localIndex, toSockaddr(address, quint16(QRandomGenerator::global()->bounded(1024, 65536))));
 }
 
 void PeerTunnel::useDirect(const sockaddr_in& endpoint, int socket)
@@ -99,37 +80,18 @@ void PeerTunnel::useDirect(const sockaddr_in& endpoint, int socket)
     m_state.directEndpoint = endpoint;
     m_state.directSocket = socket;
     m_state.pathSinceMs = nowMs();
-    m_technique = Technique::None;
+    m_technique.setOurs(Technique::None);
     nameTechnique();
     m_host.birthday->finish(m_name, socket);
-    qCInfo(lcDaemon) << "direct path to" << m_name << "at" << endpointText(endpoint) << "(" << toString(m_technique)
-                     << (socket >= 0 ? "from a birthday socket)" : ")") << "after"
+    qCInfo(lcDaemon) << "direct path to" << m_name << "at" << endpointText(endpoint) << "("
+                     << toString(m_technique.ours()) << (socket >= 0 ? "from a birthday socket)" : ")") << "after"
                      << (m_state.pathSinceMs - m_state.startedMs) << "ms";
 }
 
 // What let our direct path through, from the kind of the peer's endpoint it uses; the peer hears it.
 void PeerTunnel::nameTechnique()
 {
-    const auto kind = m_candidates.kindOf(m_state.directEndpoint);
-    // A birthday socket means a symmetric NAT on our side was punched, whatever the peer's address.
-    const Technique technique = m_state.directSocket >= 0 ? Technique::UdpPunch
-        : kind == CandidateKind::Upnp                     ? Technique::Upnp
-        : kind == CandidateKind::Host                     ? Technique::Public
-                                                          : Technique::UdpPunch;
-    if (technique == m_technique)
-        return;
-    m_technique = technique;
-    sendPathRecord(m_technique);
-}
-
-// Technique::None: the peer stops naming a direct technique.
-void PeerTunnel::sendPathRecord(Technique technique)
-{
-    if (!m_session)
-        return;
-    QJsonObject record = ipc::makeMessage("tunnel-path");
-    record.insert(QStringLiteral("technique"), toString(technique));
-    m_session->sendRecord(record);
+    m_technique.name(m_state.directSocket >= 0, m_reach.candidates().kindOf(m_state.directEndpoint), session());
 }
 
 bool PeerTunnel::useRelay(const QString& why)
@@ -137,12 +99,11 @@ bool PeerTunnel::useRelay(const QString& why)
     if (!canUseUdpRelay(m_state, pathContext()))
         return false;
     // The direct address is kept for later; traffic goes to the relay target.
-    const sockaddr_in keep = m_state.path == PathKind::Direct ? m_state.directEndpoint
-                                                              : toSockaddr(m_relay.relayBroker, m_relay.relayPort);
+    const sockaddr_in keep = m_state.path == PathKind::Direct ? m_state.directEndpoint : m_reach.relayEndpoint();
     if (!m_host.dataPlane->setPath(m_localIndex, keep, true, false))
         return false;
     enterRelay(PathKind::Relay);
-    qCInfo(lcDaemon) << "tunnel to" << m_name << "relayed by" << m_relay.relayBroker.toString() << "(UDP):" << why;
+    qCInfo(lcDaemon) << "tunnel to" << m_name << "relayed by" << m_reach.relayBroker().toString() << "(UDP):" << why;
     return true;
 }
 
@@ -158,7 +119,7 @@ void PeerTunnel::enterRelay(PathKind relay)
     m_state.confirmed = false;
     m_state.pathSinceMs = nowMs();
     if (wasDirect)
-        sendPathRecord(Technique::None);
+        DirectTechnique::tell(Technique::None, session());
 }
 
 void PeerTunnel::useStream(const QString& why)

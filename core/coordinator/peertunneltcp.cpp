@@ -15,12 +15,12 @@ void PeerTunnel::makeTcpPath()
 {
     auto view = [this] {
         TcpPath::View view;
-        view.session = m_session;
+        view.session = session();
         view.localNat = m_host.localNat;
-        view.peerNat = m_peerNat;
-        view.peerTcpAddresses = m_peerTcpAddresses;
-        view.peerHostAddresses = m_candidates.hostAddresses();
-        view.peerPublic = m_candidates.publicEndpoint();
+        view.peerNat = m_reach.nat();
+        view.peerTcpAddresses = m_reach.tcpAddresses();
+        view.peerHostAddresses = m_reach.candidates().hostAddresses();
+        view.peerPublic = m_reach.candidates().publicEndpoint();
         view.onTcp = m_state.path == PathKind::DirectTcp;
         return view;
     };
@@ -39,7 +39,7 @@ void PeerTunnel::useTcp(const QString& peer, Technique technique)
     m_state.path = PathKind::DirectTcp;
     m_state.confirmed = false;
     m_state.pathSinceMs = nowMs();
-    m_technique = technique;
+    m_technique.setOurs(technique);
     qCInfo(lcDaemon) << "direct TCP path to" << m_name << "at" << peer << "(" << toString(technique) << ") after"
                      << (m_state.pathSinceMs - m_state.startedMs) << "ms";
 }

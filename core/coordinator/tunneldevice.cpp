@@ -5,6 +5,7 @@
 #include "connectivity/udpendpoint.h"
 #include "virtualization/dnsservice.h"
 
+#include <QNetworkInterface>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -85,6 +86,21 @@ bool TunnelDevice::openUdpSocket(quint16 port, QString* error)
     setsockopt(m_udpFd, SOL_SOCKET, SO_RCVBUF, &SocketBufferBytes, sizeof(SocketBufferBytes));
     setsockopt(m_udpFd, SOL_SOCKET, SO_SNDBUF, &SocketBufferBytes, sizeof(SocketBufferBytes));
     return true;
+}
+
+QStringList TunnelDevice::localCandidates() const
+{
+    QStringList candidates;
+    if (!m_udpPort)
+        return candidates;
+    for (const QHostAddress& address : QNetworkInterface::allAddresses()) {
+        if (address.protocol() != QAbstractSocket::IPv4Protocol || address.isLoopback())
+            continue;
+        if ((address.toIPv4Address() >> 28) == 0xF)
+            continue; // our own overlay address is no way to reach us
+        candidates << address.toString() + QLatin1Char(':') + QString::number(m_udpPort);
+    }
+    return candidates;
 }
 
 } // namespace pvc::core

@@ -3,6 +3,7 @@
 #include "virtualization/dnsresponder.h"
 
 #include <QString>
+#include <QStringList>
 #include <memory>
 
 // The host's end of the overlay (DESIGN.md, "Data plane"): the TUN device and the virtual DNS socket
@@ -38,6 +39,8 @@ public:
     quint16 udpPort() const { return m_udpPort; }
     HelperClient* helper() const { return m_helper.get(); }
     bool hasDns() const { return m_dns != nullptr; }
+    // Our local addresses with the UDP port, which peers may try directly ("ip:port").
+    QStringList localCandidates() const;
 
 private:
     bool openTun(const Settings& settings, DnsResponder::Lookup lookup, QString* error);

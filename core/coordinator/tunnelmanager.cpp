@@ -11,16 +11,12 @@
 #include "tunnel/dataplane.h"
 #include "tunnel/policyfilter.h"
 
-#include <QJsonArray>
-#include <QNetworkInterface>
 #include <QRandomGenerator>
-#include <QTimer>
 #include <arpa/inet.h>
 
 namespace pvc::core {
 
 namespace {
-constexpr int PathTimerMs = 250;
 constexpr qsizetype MaxStreamDatagramBytes = 2048; // a sealed datagram carried by the TCP relay
 } // namespace
 
@@ -29,10 +25,7 @@ using namespace tunnelpaths;
 TunnelManager::TunnelManager(const Options& options, QObject* parent)
     : QObject(parent)
     , m_options(options)
-    , m_pathTimer(new QTimer(this))
 {
-    m_pathTimer->setInterval(PathTimerMs);
-    connect(m_pathTimer, &QTimer::timeout, this, &TunnelManager::choosePaths);
 }
 
 TunnelManager::~TunnelManager()
@@ -72,7 +65,7 @@ bool TunnelManager::start(const Identity& identity, QString* error)
     }
     m_birthday = std::make_unique<BirthdayProber>(*m_dataPlane);
     updateHost();
-    m_pathTimer->start();
+    m_pathTimer.start(m_dataPlane.get(), m_birthday.get());
     qCInfo(lcDaemon) << "tunnel up:" << (m_device->helper() ? m_options.interfaceName : QStringLiteral("no device"))
                      << identity.virtualIp << "UDP port" << udpPort()
                      << (m_device->hasDns() ? "with DNS" : "without DNS");
@@ -112,7 +105,7 @@ bool TunnelManager::startDataPlane(const Identity& identity, QString* error)
 
 void TunnelManager::stop()
 {
-    m_pathTimer->stop();
+    m_pathTimer.stop();
     m_birthday.reset(); // its sockets belong to the data plane, which closes them
     m_dataPlane.reset();
     m_tunnels.clear(); // each tunnel's TCP path closes with it
@@ -150,17 +143,7 @@ void TunnelManager::setNameLookup(std::function<std::optional<quint32>(const QSt
 
 QStringList TunnelManager::localCandidates() const
 {
-    QStringList candidates;
-    if (!udpPort())
-        return candidates;
-    for (const QHostAddress& address : QNetworkInterface::allAddresses()) {
-        if (address.protocol() != QAbstractSocket::IPv4Protocol || address.isLoopback())
-            continue;
-        if ((address.toIPv4Address() >> 28) == 0xF)
-            continue; // our own overlay address is no way to reach us
-        candidates << address.toString() + QLatin1Char(':') + QString::number(udpPort());
-    }
-    return candidates;
+    return m_device ? m_device->localCandidates() : QStringList();
 }
 
 void TunnelManager::sendRaw(const QByteArray& bytes, const QHostAddress& to, quint16 port)
@@ -168,21 +151,6 @@ void TunnelManager::sendRaw(const QByteArray& bytes, const QHostAddress& to, qui
     if (m_dataPlane)
         m_dataPlane->sendRaw(bytes, toSockaddr(to, port));
 }
-
-namespace {
-QJsonObject infoRecord(const char* type, const TunnelManager::LocalInfo& info)
-{
-    QJsonObject record = ipc::makeMessage(type);
-    QJsonArray candidates;
-    for (const auto& [endpoint, kind] : info.candidates)
-        candidates.append(QJsonObject { { QStringLiteral("endpoint"), endpoint }, { QStringLiteral("kind"), kind } });
-    record.insert(QStringLiteral("candidates"), candidates);
-    record.insert(QStringLiteral("nat"), info.nat);
-    record.insert(QStringLiteral("udp"), info.udp);
-    record.insert(QStringLiteral("tcp_addresses"), QJsonArray::fromStringList(info.tcpAddresses));
-    return record;
-}
-} // namespace
 
 void TunnelManager::setLocalInfo(const LocalInfo& info)
 {
@@ -192,7 +160,7 @@ void TunnelManager::setLocalInfo(const LocalInfo& info)
     updateHost();
     for (const auto& tunnel : std::as_const(m_tunnels))
         if (tunnel->isAdded() && tunnel->session())
-            tunnel->session()->sendRecord(infoRecord("tunnel-info", m_local));
+            tunnel->session()->sendRecord(m_local.record("tunnel-info"));
 }
 
 void TunnelManager::offer(PeerSession* session, const QString& name)
@@ -211,7 +179,7 @@ void TunnelManager::offer(PeerSession* session, const QString& name)
             this, [this, name] { Q_EMIT tunnelExpired(name); }, Qt::QueuedConnection);
     });
     m_tunnels.insert(name, tunnel);
-    QJsonObject record = infoRecord("tunnel", m_local);
+    QJsonObject record = m_local.record("tunnel");
     record.insert(QStringLiteral("index"), qint64(localIndex));
     session->sendRecord(record);
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "coordinator/localinfo.h"
+#include "coordinator/pathtimer.h"
 #include "coordinator/peerpaths.h"
 #include "coordinator/peertunnel.h"
 #include "security/policy.h"
@@ -13,8 +15,6 @@
 #include <memory>
 #include <optional>
 
-class QTimer;
-
 namespace pvc::core {
 
 class BirthdayProber;
@@ -27,7 +27,7 @@ class TunnelDevice;
 // pvc-helper, the tunnel UDP socket, the packet loop, and for each authenticated peer a tunnel
 // whose keys come from the peer TLS session (a PeerTunnel, which also picks its path). This owns
 // and wires the units: the TunnelDevice, the DataPlane, the BirthdayProber shared by all tunnels,
-// and the path timer that drives each tunnel's PathSelector (docs/connectivity.md).
+// and the PathTimer that drives each tunnel's PathSelector (docs/connectivity.md).
 class TunnelManager : public QObject {
     Q_OBJECT
 public:
@@ -63,16 +63,8 @@ public:
 
     // Our local addresses and ports that peers may try directly.
     QStringList localCandidates() const;
-    // What peers learn of us in the tunnel offer and later updates: endpoints with their kind
-    // ("host", "srflx" seen by a broker, "upnp" mapped on the router), the NAT's mapping behaviour
-    // ("none", "endpoint-independent", "symmetric" or "unknown"), and whether our UDP works at all.
-    struct LocalInfo {
-        QList<QPair<QString, QString>> candidates; // endpoint "ip:port", kind
-        QString nat = QStringLiteral("unknown");
-        bool udp = false;
-        QStringList tcpAddresses; // our public address as brokers see our TCP connections
-        bool operator==(const LocalInfo&) const = default;
-    };
+    // What peers learn of us in the tunnel offer and later updates.
+    using LocalInfo = pvc::core::LocalInfo;
     void setLocalInfo(const LocalInfo& info);
     void sendRaw(const QByteArray& bytes, const QHostAddress& to, quint16 port);
 
@@ -100,9 +92,6 @@ private:
     void updateHost();
     void handleForeignDatagram(const QByteArray& datagram, const QHostAddress& from, quint16 port);
     void handleStreamDatagram(quint32 localIndex, const QByteArray& datagram);
-    // tunnelpaths.cpp
-    void choosePaths();
-    void runBirthday(qint64 now);
 
     Options m_options;
     Identity m_identity;
@@ -113,7 +102,7 @@ private:
     std::function<std::optional<quint32>(const QString&)> m_lookup;
     std::shared_ptr<const PolicySet> m_policy;
     QHash<QString, std::shared_ptr<PeerTunnel>> m_tunnels;
-    QTimer* m_pathTimer;
+    PathTimer m_pathTimer { m_tunnels };
     LocalInfo m_local;
     TunnelHost m_host; // what every tunnel reads of the host; kept current by updateHost()
 };

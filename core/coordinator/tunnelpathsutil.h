@@ -6,7 +6,7 @@
 
 #include <QtGlobal>
 
-// Small helpers shared by TunnelManager's files.
+// Small helpers shared by the tunnels' units (tunnelpaths.cpp).
 namespace pvc::core::tunnelpaths {
 
 // Path timers run on the monotonic clock: an NTP step never fires or stalls them.
