@@ -82,7 +82,7 @@ private Q_SLOTS:
         info.udp = true;
         info.tcpAddresses = { QStringLiteral("192.0.2.1") };
         const QJsonObject record = info.record("tunnel-info");
-        QCOMPARE(ipc::messageType(record), QStringLiteral("tunnel-info"));
+        QCOMPARE(pvc::ipc::messageType(record), QStringLiteral("tunnel-info"));
         const QJsonObject candidate = record.value(QStringLiteral("candidates")).toArray().first().toObject();
         QCOMPARE(candidate.value(QStringLiteral("endpoint")).toString(), QStringLiteral("192.0.2.1:5000"));
         QCOMPARE(candidate.value(QStringLiteral("kind")).toString(), QStringLiteral("host"));
