@@ -1,6 +1,6 @@
 // PeerTunnel carrying out path selection (connectivity/pathselector.h, docs/connectivity.md): the
-// data plane's path and the probes (CandidateProber). What to do and when is decided by selectPath(); this only does
-// it.
+// data plane's path and the probes (CandidateProber). What to do and when is decided by
+// selectPath(); this only does it.
 #include "common/logging.h"
 #include "connectivity/tcppath.h"
 #include "coordinator/peertunnel.h"
