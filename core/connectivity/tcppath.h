@@ -18,7 +18,8 @@ class QTcpSocket;
 // itself crosses the broker), and the connection either gives. Until one works, and if none ever
 // does, the tunnel stays on the TCP relay inside the peer session. On the connection each sealed
 // tunnel datagram travels as a frame (tunnel/tcpframes.h); the datagrams authenticate themselves,
-// so the connection needs no other protection. Which path the tunnel uses is TunnelManager's call.
+// so the connection needs no other protection. Which path the tunnel uses is PathSelector's decision,
+// carried out by PeerTunnel.
 namespace pvc::core {
 
 class HelperClient;

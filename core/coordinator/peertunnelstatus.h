@@ -7,7 +7,7 @@
 #include <QString>
 #include <netinet/in.h>
 
-// What pvcd shows of one tunnel (the control API's peers, docs/control-api.md), from a snapshot
+// What pvcd shows of one tunnel (the control API's peers, docs/protocol.md, section 5), from a snapshot
 // that PeerTunnel takes of itself.
 namespace pvc::core {
 

@@ -6,7 +6,7 @@
 
 class QSocketNotifier;
 
-// The virtual DNS on the overlay (docs/virtualization.md): pvc-helper binds port 53 on our virtual
+// The virtual DNS on the overlay (docs/protocol.md, section 6): pvc-helper binds port 53 on our virtual
 // IP and hands us the socket; this answers the queries that arrive on it from the event loop. Kept
 // apart from the tunnel so that the data plane never waits on a name lookup.
 namespace pvc::core {
