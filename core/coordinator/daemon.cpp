@@ -91,6 +91,8 @@ bool Daemon::start(const QString& controlPath, QString* error)
     if (!m_hostState.prepare(error))
         return false;
     m_enrolment->loadRevocations();
+    // The stored list counts from the start: brokers push the same version again, which changes nothing.
+    m_peers->setRevocations(m_enrolment->revocations());
     m_policies->load();
     m_enrolment->loadMembership();
     m_owner->start();
