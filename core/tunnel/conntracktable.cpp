@@ -13,7 +13,8 @@ constexpr std::size_t MaxProbe = 64;
 } // namespace
 
 ConntrackTable::ConntrackTable(int capacity)
-    : m_slots(std::bit_ceil(std::size_t(std::max(capacity, 8))))
+    : m_capacity(int(std::bit_ceil(std::size_t(std::max(capacity, 8)))))
+    , m_slots(2 * std::size_t(m_capacity))
     , m_mask(m_slots.size() - 1)
     , m_maxProbe(std::min(m_slots.size(), MaxProbe))
     , m_seed(std::size_t(QRandomGenerator::system()->generate64()))
@@ -45,6 +46,8 @@ ConntrackEntry* ConntrackTable::insert(const ConntrackKey& key, quint64 nowMs)
         ConntrackEntry& entry = m_slots[(start + d) & m_mask];
         if (entry.used && !entry.isExpired(nowMs))
             continue;
+        if (!entry.used && m_size >= m_capacity)
+            continue; // full: only an expired slot further on may be reused
         if (!entry.used)
             ++m_size;
         entry = ConntrackEntry {};
