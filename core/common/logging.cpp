@@ -6,6 +6,7 @@ Q_LOGGING_CATEGORY(lcDaemon, "pvc.daemon", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcPeer, "pvc.peer", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConnectivity, "pvc.connectivity", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcControl, "pvc.control", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcGrid, "pvc.grid", QtInfoMsg)
 
 namespace pvc::core {
 

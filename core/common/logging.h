@@ -9,6 +9,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcDaemon)
 Q_DECLARE_LOGGING_CATEGORY(lcPeer)
 Q_DECLARE_LOGGING_CATEGORY(lcConnectivity)
 Q_DECLARE_LOGGING_CATEGORY(lcControl)
+Q_DECLARE_LOGGING_CATEGORY(lcGrid)
 
 namespace pvc::core {
 // One line per message with time and category, the same in every binary.

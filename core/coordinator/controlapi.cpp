@@ -4,6 +4,7 @@
 #include "connectivity/reachability.h"
 #include "coordinator/brokerdispatch.h"
 #include "coordinator/enrolment.h"
+#include "coordinator/gridwork.h"
 #include "coordinator/peerdirectory.h"
 #include "coordinator/policystore.h"
 #include "coordinator/tunnelmanager.h"
@@ -138,6 +139,7 @@ QJsonObject ControlApi::statusJson() const
     status.insert(QStringLiteral("tunnel"), m_modules.tunnels->statusJson());
     status.insert(QStringLiteral("upnp"), m_modules.reachability->upnpStatusJson());
     status.insert(QStringLiteral("computing"), m_modules.owner->statusJson());
+    status.insert(QStringLiteral("worker"), m_modules.grid->statusJson());
     return status;
 }
 

@@ -18,6 +18,7 @@ namespace pvc::core {
 
 class BrokerDispatch;
 class Enrolment;
+class GridWork;
 class OwnerControl;
 class PeerDirectory;
 class PolicyStore;
@@ -38,6 +39,7 @@ public:
         Reachability* reachability;
         BrokerDispatch* brokers;
         OwnerControl* owner;
+        GridWork* grid;
     };
     using Responder = std::shared_ptr<ipc::ControlResponder>;
 

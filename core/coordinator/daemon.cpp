@@ -5,6 +5,7 @@
 #include "coordinator/brokerdispatch.h"
 #include "coordinator/controlapi.h"
 #include "coordinator/enrolment.h"
+#include "coordinator/gridwork.h"
 #include "coordinator/peerdirectory.h"
 #include "coordinator/policystore.h"
 #include "grid/ownercontrol.h"
@@ -33,9 +34,10 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     , m_enrolment(new Enrolment(bundle, m_hostState, this))
     , m_policies(new PolicyStore(bundle, m_hostState, this))
     , m_owner(new OwnerControl(stateDirectory + QStringLiteral("/preferences.ini"), this))
+    , m_grid(new GridWork(stateDirectory, { m_enrolment, m_policies, m_peers, m_owner }, this))
     , m_brokers(new BrokerDispatch(bundle, { m_enrolment, m_reachability, m_peers, m_policies }, this))
     , m_control(new ControlApi(
-          bundle, { m_enrolment, m_policies, m_peers, m_tunnels, m_reachability, m_brokers, m_owner }, this))
+          bundle, { m_enrolment, m_policies, m_peers, m_tunnels, m_reachability, m_brokers, m_owner, m_grid }, this))
 {
     connectPeersToTunnels();
     connectMembership();
@@ -96,6 +98,7 @@ bool Daemon::start(const QString& controlPath, QString* error)
     m_policies->load();
     m_enrolment->loadMembership();
     m_owner->start();
+    m_grid->start();
     if (!m_control->listen(controlPath, error))
         return false;
     m_brokers->start();

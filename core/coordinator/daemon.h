@@ -11,6 +11,7 @@ namespace pvc::core {
 class BrokerDispatch;
 class ControlApi;
 class Enrolment;
+class GridWork;
 class OwnerControl;
 class PeerDirectory;
 class PolicyStore;
@@ -18,8 +19,9 @@ class Reachability;
 
 // pvcd's coordinator (the paper's coordinator module). The protocol logic lives in the modules it
 // owns: membership (Enrolment), the broker sessions (BrokerDispatch), how we look from outside
-// (Reachability), policies (PolicyStore), peers (PeerDirectory), the data plane (TunnelManager) and
-// the control API (ControlApi). Daemon only wires them, so that each can be read and tested alone.
+// (Reachability), policies (PolicyStore), peers (PeerDirectory), the data plane (TunnelManager), the
+// grid's worker (GridWork) and the control API (ControlApi). Daemon only wires them, so that each
+// can be read and tested alone.
 class Daemon : public QObject {
     Q_OBJECT
 public:
@@ -46,6 +48,7 @@ private:
     Enrolment* m_enrolment;
     PolicyStore* m_policies;
     OwnerControl* m_owner;
+    GridWork* m_grid;
     BrokerDispatch* m_brokers;
     ControlApi* m_control;
 };

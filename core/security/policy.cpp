@@ -54,6 +54,18 @@ std::optional<quint8> parseProtocol(const QJsonValue& value)
     return std::nullopt;
 }
 
+std::optional<ManagerAddress> parseManager(const QJsonValue& value)
+{
+    const QString text = value.isString() ? value.toString() : QString();
+    const qsizetype colon = text.indexOf(u':');
+    if (colon < 0 || !isName(QStringView(text).left(colon)))
+        return std::nullopt;
+    const auto port = parsePort(QStringView(text).mid(colon + 1));
+    if (!port)
+        return std::nullopt;
+    return ManagerAddress { text.left(colon), *port };
+}
+
 Error badRule(qsizetype index, const QString& what)
 {
     return makeError("policy.bad_rule", QStringLiteral("rule %1: %2").arg(index + 1).arg(what));
@@ -109,8 +121,16 @@ Result<Policy> Policy::fromJson(const QJsonObject& object)
     if (object.value(QLatin1String("format")).toString() != FormatV1)
         return makeError("policy.bad_format", QStringLiteral("expected \"format\": \"%1\"").arg(FormatV1));
     for (auto it = object.begin(); it != object.end(); ++it)
-        if (it.key() != QLatin1String("format") && it.key() != QLatin1String("rules"))
+        if (it.key() != QLatin1String("format") && it.key() != QLatin1String("rules")
+            && it.key() != QLatin1String("manager"))
             return makeError("policy.malformed", QStringLiteral("unknown field \"%1\"").arg(it.key()));
+    std::optional<ManagerAddress> manager;
+    if (object.contains(QLatin1String("manager"))) {
+        manager = parseManager(object.value(QLatin1String("manager")));
+        if (!manager)
+            return makeError("policy.bad_manager",
+                QStringLiteral("\"manager\" must be \"NAME:PORT\": a member's lowercase name and a port 1-65535"));
+    }
     const QJsonValue rulesValue = object.value(QLatin1String("rules"));
     if (!rulesValue.isArray())
         return makeError("policy.malformed", QStringLiteral("\"rules\" must be an array"));
@@ -121,6 +141,7 @@ Result<Policy> Policy::fromJson(const QJsonObject& object)
     static const QSet<QString> known
         = { QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("proto"), QStringLiteral("ports") };
     Policy policy;
+    policy.m_manager = manager;
     policy.m_rules.reserve(rules.size());
     for (qsizetype i = 0; i < rules.size(); ++i) {
         if (!rules.at(i).isObject())
@@ -218,7 +239,10 @@ QJsonObject Policy::toJson() const
         }
         rules.append(object);
     }
-    return QJsonObject { { QStringLiteral("format"), FormatV1 }, { QStringLiteral("rules"), rules } };
+    QJsonObject policy { { QStringLiteral("format"), FormatV1 }, { QStringLiteral("rules"), rules } };
+    if (m_manager)
+        policy.insert(QStringLiteral("manager"), m_manager->toString());
+    return policy;
 }
 
 Result<QJsonObject> SignedPolicy::sign(const QByteArray& caPrivatePem) const

@@ -16,6 +16,17 @@
 // connection tracker's business (tunnel/conntrack.h), not the policy's.
 namespace pvc::core {
 
+// Where the project's Work Queue manager listens (docs/grid.md): a member's name and a TCP port.
+struct ManagerAddress {
+    static constexpr quint16 DefaultPort = 9123;
+    QString host = QStringLiteral("master");
+    quint16 port = DefaultPort;
+
+    // "NAME:PORT", the form of the policy's "manager" field.
+    QString toString() const { return host + QLatin1Char(':') + QString::number(port); }
+    bool operator==(const ManagerAddress&) const = default;
+};
+
 // A host as the policy sees it: its membership certificate's name and groups.
 struct Endpoint {
     QString name;
@@ -31,8 +42,9 @@ public:
     Policy() = default;
 
     // Parses format "pvc-policy-1". Errors: policy.too_large, policy.malformed (not a JSON
-    // object), policy.bad_format (missing or unknown "format"), policy.too_many_rules,
-    // policy.bad_rule (the detail names the rule and the field).
+    // object, an unknown field), policy.bad_format (missing or unknown "format"),
+    // policy.too_many_rules, policy.bad_rule (the detail names the rule and the field),
+    // policy.bad_manager ("manager" is not "NAME:PORT").
     static Result<Policy> parse(const QByteArray& json);
     static Result<Policy> fromJson(const QJsonObject& object);
 
@@ -43,6 +55,8 @@ public:
     // The canonical form: parse(toJson()) gives the same rules.
     QJsonObject toJson() const;
     int ruleCount() const { return int(m_rules.size()); }
+    // The optional "manager" field: where volunteers' workers connect. Only the global policy's counts.
+    const std::optional<ManagerAddress>& manager() const { return m_manager; }
 
 private:
     struct Selector {
@@ -60,6 +74,7 @@ private:
     };
 
     QVector<Rule> m_rules;
+    std::optional<ManagerAddress> m_manager;
 };
 
 // The global policy as the master publishes it, signed with the CA key so that brokers can carry
@@ -89,6 +104,11 @@ public:
     void clearLocal() { m_local.reset(); }
 
     bool hasGlobal() const { return m_global.has_value(); }
+    // The global policy's manager, or the default (master:9123).
+    ManagerAddress manager() const
+    {
+        return m_global && m_global->manager() ? *m_global->manager() : ManagerAddress {};
+    }
     bool hasLocal() const { return m_local.has_value(); }
 
     bool allowsNew(const Endpoint& from, const Endpoint& to, quint8 protocol, quint16 destinationPort) const

@@ -163,6 +163,34 @@ private Q_SLOTS:
         for (int i = 0; i <= Policy::MaxRules; ++i)
             many += QByteArray(i ? "," : "") + R"({"from":"any","to":"any","proto":"icmp"})";
         QTest::newRow("257 rules") << withRule(many) << QStringLiteral("policy.too_many_rules");
+
+        const QString badManager = QStringLiteral("policy.bad_manager");
+        for (const char* manager : { "\"master\"", "\"master:\"", "\":9123\"", "\"Master:9123\"", "\"master:0\"",
+                 "\"master:65536\"", "\"master:09123\"", "\"master.pvc:9123\"", "9123", "null", "\"a:b:9123\"" })
+            QTest::newRow(qPrintable(QStringLiteral("manager %1").arg(QLatin1String(manager)))) << QByteArray(
+                R"({"format":"pvc-policy-1","rules":[],"manager":)" + QByteArray(manager) + "}") << badManager;
+    }
+
+    void managerField()
+    {
+        const Policy none = parsed(R"({"format":"pvc-policy-1","rules":[]})");
+        QVERIFY(!none.manager());
+        QVERIFY(!none.toJson().contains(QLatin1String("manager")));
+
+        const Policy moved = parsed(R"({"format":"pvc-policy-1","rules":[],"manager":"gridhead:7000"})");
+        QVERIFY(moved.manager());
+        QCOMPARE(moved.manager()->host, QStringLiteral("gridhead"));
+        QCOMPARE(moved.manager()->port, quint16(7000));
+        QCOMPARE(moved.toJson().value(QLatin1String("manager")).toString(), QStringLiteral("gridhead:7000"));
+
+        PolicySet set;
+        QCOMPARE(set.manager().toString(), QStringLiteral("master:9123"));
+        set.setGlobal(none);
+        QCOMPARE(set.manager().toString(), QStringLiteral("master:9123"));
+        set.setLocal(moved); // a local policy does not move the project's manager
+        QCOMPARE(set.manager().toString(), QStringLiteral("master:9123"));
+        set.setGlobal(moved);
+        QCOMPARE(set.manager().toString(), QStringLiteral("gridhead:7000"));
     }
 
     void parseErrors()

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+namespace pvc::core {
+
+// The sandbox a volunteer's worker and every task it starts run in (docs/grid.md, "The sandbox"):
+// the `bwrap` command line, built from plain data so that a unit test can read it. Inside: new
+// user, PID, IPC, UTS, cgroup and network namespaces (the network one holds only `lo`), read-only
+// system directories, an empty private home and /tmp, and one writable directory, the worker's.
+// The only way out is a Unix socket bound in at SocketInside, which pvcd splices to the manager
+// over the overlay; the relay (pvc-sandbox-relay) turns it into 127.0.0.1:ManagerPortInside for
+// the worker, which Work Queue cannot do itself.
+struct SandboxSpec {
+    static constexpr const char* WorkInside = "/pvc/work";
+    static constexpr const char* SocketInside = "/pvc/manager.sock";
+    static constexpr const char* RelayInside = "/pvc/pvc-sandbox-relay";
+    static constexpr const char* HomeInside = "/home/pvc";
+    static constexpr quint16 ManagerPortInside = 9123;
+
+    QString bwrap; // the bwrap binary
+    QString relay; // pvc-sandbox-relay on the host, bound in read-only
+    QString worker; // work_queue_worker, under /usr (visible inside)
+    QString workDirectory; // on the host: the only writable place inside
+    QString socketPath; // on the host: pvcd's end of the manager connection
+    QString hostsPath; // on the host: hostsFile(), bound in as /etc/hosts
+    QString hostName; // the member's name: the sandbox's hostname, so the worker reports it
+    QStringList features; // work_queue_worker --feature
+    int cores = 1;
+    int memoryMb = 0; // 0: not given to the worker
+    int diskMb = 0; // 0: not given to the worker
+    quint64 memoryLimitBytes = 0; // per-process address-space cap set by the relay; 0: none
+
+    // The whole argv after the program (bwrap): sandbox options, then the relay and the worker.
+    QStringList arguments() const;
+    // The worker's own options, as the relay runs it.
+    QStringList workerArguments() const;
+    // The /etc/hosts the sandbox sees: localhost and the member's name on 127.0.0.1.
+    QByteArray hostsFile() const;
+};
+
+} // namespace pvc::core
