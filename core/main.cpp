@@ -60,6 +60,8 @@ void addOptions(QCommandLineParser& parser)
         QStringLiteral("PATH") });
     parser.addOption({ QStringLiteral("port"), QStringLiteral("UDP port of the tunnel (default: any free port)."),
         QStringLiteral("N"), QStringLiteral("0") });
+    parser.addOption({ QStringLiteral("no-worker"),
+        QStringLiteral("Run no Work Queue worker: this host uses the overlay but computes nothing for the grid.") });
     parser.addOption({ QStringLiteral("mtu"), QStringLiteral("MTU of the TUN device (1280-1420)."), QStringLiteral("N"),
         QStringLiteral("1380") });
 }
@@ -134,6 +136,7 @@ int main(int argc, char* argv[])
     int status = 0;
     {
         core::Daemon daemon(*bundle, stateDir, *tunnel, nullptr);
+        daemon.setWorkerEnabled(!parser.isSet(QStringLiteral("no-worker")));
         QString error;
         if (!daemon.start(controlPath, &error))
             return fail(error);

@@ -88,6 +88,12 @@ void Daemon::connectMembership()
     connect(m_enrolment, &Enrolment::revocationsChanged, m_peers, &PeerDirectory::setRevocations);
 }
 
+void Daemon::setWorkerEnabled(bool enabled)
+{
+    if (!enabled)
+        m_grid->disable(QStringLiteral("pvcd runs with --no-worker"));
+}
+
 bool Daemon::start(const QString& controlPath, QString* error)
 {
     if (!m_hostState.prepare(error))

@@ -28,6 +28,8 @@ public:
     Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const TunnelManager::Options& tunnelOptions,
         QObject* parent);
     ~Daemon() override;
+    // Before start(): false runs no Work Queue worker on this host (pvcd --no-worker).
+    void setWorkerEnabled(bool enabled);
     bool start(const QString& controlPath, QString* error);
 
 private:

@@ -29,6 +29,8 @@ public:
     GridWork(const QString& stateDirectory, const Modules& modules, QObject* parent);
     ~GridWork() override;
 
+    // Before start(): no worker will run, and the status says why.
+    void disable(const QString& why) { m_unavailable = why; }
     void start();
     // The "worker" object of pvcd's status.
     QJsonObject statusJson() const;

@@ -56,7 +56,7 @@ start_host() {
   in_ns "$node" "$bin/pvc-helper" --socket "$work/$node/helper.sock" --allow-user nobody >"$work/$node-helper.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 50); do [ -S "$work/$node/helper.sock" ] && break; sleep 0.1; done
   as_nobody "$node" "$bin/pvcd" --project "$work/project.json" --state "$work/$node/state" \
-    --control "$work/$node/run/control.sock" --helper "$work/$node/helper.sock" >"$work/$node.log" 2>&1 & pids+=($!)
+    --control "$work/$node/run/control.sock" --helper "$work/$node/helper.sock" --no-worker >"$work/$node.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 50); do [ -S "$work/$node/run/control.sock" ] && break; sleep 0.1; done
   # Programs in this namespace resolve NAME.pvc through the host's pvcd.
   mkdir -p "/etc/netns/$prefix-$node"

@@ -41,7 +41,7 @@ echo "invite token: $invite"
 
 step "Three volunteers start pvcd and click Join (pvc join)"
 for name in alice bob carol; do
-  "$bin/pvcd" --project "$work/master/project.json" --state "$work/$name" --control "$work/$name.sock" --no-upnp \
+  "$bin/pvcd" --project "$work/master/project.json" --state "$work/$name" --control "$work/$name.sock" --no-upnp --no-worker \
     >"$work/$name.log" 2>&1 & pids+=($!)
 done
 sleep 1
@@ -50,7 +50,7 @@ for name in alice bob carol; do
 done
 
 step "A fourth join with the same, now used-up, token is refused"
-"$bin/pvcd" --project "$work/master/project.json" --state "$work/mallory" --control "$work/mallory.sock" --no-upnp \
+"$bin/pvcd" --project "$work/master/project.json" --state "$work/mallory" --control "$work/mallory.sock" --no-upnp --no-worker \
   >"$work/mallory.log" 2>&1 & pids+=($!)
 sleep 0.5
 "$bin/pvc" --control "$work/mallory.sock" join --invite "$invite" --name mallory || true

@@ -334,11 +334,13 @@ QProcess* LabGrid::startHelper(const QString& node)
 QProcess* LabGrid::launchDaemon(const QString& node)
 {
     // env execs in place too, so the PID stays pvcd's.
-    return startLogged(node + QStringLiteral("-pvcd"), node,
-        { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + runtimeDir(node), binary(QStringLiteral("pvcd")),
-            QStringLiteral("--project"), projectFile(), QStringLiteral("--state"), stateDir(node),
-            QStringLiteral("--control"), controlPath(node), QStringLiteral("--helper"), helperSocket(node) },
-        nobody);
+    QStringList argv { QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + runtimeDir(node),
+        binary(QStringLiteral("pvcd")), QStringLiteral("--project"), projectFile(), QStringLiteral("--state"),
+        stateDir(node), QStringLiteral("--control"), controlPath(node), QStringLiteral("--helper"),
+        helperSocket(node) };
+    if (!m_workerNodes.contains(node))
+        argv << QStringLiteral("--no-worker");
+    return startLogged(node + QStringLiteral("-pvcd"), node, argv, nobody);
 }
 
 bool LabGrid::waitForDaemons(const QStringList& nodes, int timeoutMs)

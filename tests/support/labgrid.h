@@ -64,6 +64,9 @@ public:
     // pvc-admin invite; empty on failure.
     QString invite(int uses, const QString& group = {});
 
+    // Members whose pvcd runs a Work Queue worker; the others run pvcd --no-worker. Set before starting them.
+    void setWorkerNodes(const QStringList& nodes) { m_workerNodes = nodes; }
+
     // pvc-helper and pvcd in the node's namespace; true once pvcd answers on its control socket.
     bool startMember(const QString& node);
     // The same for several nodes at once: all helpers, then all pvcds, then the wait for every one.
@@ -148,6 +151,7 @@ private:
 
     LabNetwork& m_lab;
     QStringList m_brokerNodes;
+    QStringList m_workerNodes;
     QString m_masterNode;
     QTemporaryDir m_dir;
     QString m_error;

@@ -149,8 +149,9 @@ QProcess* TestGrid::startHost(const QString& host, const QString& projectFile)
     QProcess* process = startProcess(host, QStringLiteral("pvcd"),
         { QStringLiteral("--project"), projectFile.isEmpty() ? this->projectFile() : projectFile,
             QStringLiteral("--state"), stateDir(host), QStringLiteral("--control"), controlPath(host),
-            // Loopback tests run in the machine's own network: no SSDP multicast onto its LAN.
-            QStringLiteral("--no-upnp") });
+            // Loopback tests run in the machine's own network: no SSDP multicast onto its LAN, and no
+            // overlay for a worker to reach a manager by.
+            QStringLiteral("--no-upnp"), QStringLiteral("--no-worker") });
     // Ready once the control socket answers.
     const QString path = controlPath(host);
     waitFor(

@@ -1,0 +1,214 @@
+// The grid layer on the lab, the owner's side (docs/grid.md): the sandbox holds, the cores hold, a pause
+// stops every task process and a resume finishes the work, and a volunteer that dies loses nothing.
+#include "tst_grid.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QTest>
+#include <QThread>
+
+using namespace gridtest;
+using pvc::core::ProcessStat;
+using pvc::test::LabGrid;
+using pvc::test::RunResult;
+
+namespace {
+
+// Each check prints "NAME reached" or "NAME blocked"; then the task's own, allowed, work.
+const char* SandboxScript
+    = R"(check() { if bash -c "$2" >/dev/null 2>&1; then echo "$1 reached"; else echo "$1 blocked"; fi; }
+check owner-file "cat '%1'"
+check write-owner-dir "touch '%2/escape'"
+check write-usr "touch /usr/pvc-escape"
+check write-etc "touch /etc/pvc-escape"
+check control-socket "test -e '%3'"
+check state-dir "ls '%4'"
+check home-lan "timeout 3 bash -c 'echo > /dev/tcp/%5/8080'"
+check internet "timeout 3 bash -c 'echo > /dev/tcp/%6/8081'"
+check host-loopback "timeout 3 bash -c 'echo > /dev/tcp/127.0.0.1/8082'"
+check manager-direct "timeout 3 bash -c 'echo > /dev/tcp/%7/9123'"
+check other-volunteer "timeout 3 bash -c 'echo > /dev/tcp/%8/9123'"
+echo allowed > own-file && cat own-file
+)";
+
+const QStringList SandboxChecks { QStringLiteral("owner-file"), QStringLiteral("write-owner-dir"),
+    QStringLiteral("write-usr"), QStringLiteral("write-etc"), QStringLiteral("control-socket"),
+    QStringLiteral("state-dir"), QStringLiteral("home-lan"), QStringLiteral("internet"),
+    QStringLiteral("host-loopback"), QStringLiteral("manager-direct"), QStringLiteral("other-volunteer") };
+
+QString tcpProbe(const QString& address, quint16 port)
+{
+    return QStringLiteral("timeout 3 bash -c 'echo > /dev/tcp/%1/%2'").arg(address).arg(port);
+}
+
+} // namespace
+
+void TstGrid::sandboxHolds()
+{
+    // What the owner has: a file in their home, services on their LAN and loopback, the Internet.
+    const QString home = m_grid->nobodyDir(QStringLiteral("owner-home"));
+    const QString marker = home + QStringLiteral("/marker.txt");
+    QVERIFY(writeFile(marker, "the owner's file\n"));
+    const QString lan = m_lab->address(cone);
+    m_lab->spawn(cone,
+        { QStringLiteral("socat"), QStringLiteral("TCP-LISTEN:8080,bind=%1,fork,reuseaddr").arg(lan),
+            QStringLiteral("SYSTEM:echo lan") });
+    m_lab->spawn(pub,
+        { QStringLiteral("socat"), QStringLiteral("TCP-LISTEN:8081,fork,reuseaddr"),
+            QStringLiteral("SYSTEM:echo internet") });
+    m_lab->spawn(cone,
+        { QStringLiteral("socat"), QStringLiteral("TCP-LISTEN:8082,bind=127.0.0.1,fork,reuseaddr"),
+            QStringLiteral("SYSTEM:echo loopback") });
+    QVERIFY(m_lab->waitForListening(cone, 8080) && m_lab->waitForListening(pub, 8081)
+        && m_lab->waitForListening(cone, 8082));
+    const QString masterIp = m_grid->virtualIp(master);
+    const QString script = QString::fromLatin1(SandboxScript)
+                               .arg(marker, home, m_grid->controlPath(cone), m_grid->stateDir(cone), lan,
+                                   m_lab->address(pub), masterIp, m_grid->virtualIp(pub));
+    const QString scriptFile = m_work + QStringLiteral("/checks.sh");
+    QVERIFY(writeFile(scriptFile, script.toUtf8()));
+    const QString out = m_work + QStringLiteral("/checks.out");
+    QProcess* manager = startBatch(QStringLiteral("sandbox"),
+        { task(QStringLiteral("checks"), QStringLiteral("bash checks.sh > out 2>&1"),
+            { file(scriptFile, QStringLiteral("checks.sh")) }, { file(out, QStringLiteral("out")) },
+            QStringLiteral("pvc-host-") + cone) });
+    QVERIFY(m_lab->waitForListening(master, managerPort));
+
+    // Outside the sandbox, as the same user on the same host, each of these works: the sandbox is what stops them.
+    const QStringList controls { QStringLiteral("cat '%1'").arg(marker), tcpProbe(lan, 8080),
+        tcpProbe(m_lab->address(pub), 8081), tcpProbe(QStringLiteral("127.0.0.1"), 8082),
+        tcpProbe(masterIp, managerPort) };
+    for (const QString& control : controls) {
+        const RunResult result = m_lab->exec(
+            cone, { QStringLiteral("bash"), QStringLiteral("-c"), control }, 10000, QStringLiteral("nobody"));
+        QVERIFY2(result.exitCode == 0, qPrintable(QStringLiteral("outside the sandbox, failed: ") + control));
+    }
+
+    const QJsonObject report = finishBatch(manager, QStringLiteral("sandbox"), 120000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    const QString result = QString::fromUtf8(readFile(out));
+    qInfo("%s", qPrintable(result));
+    for (const QString& check : SandboxChecks)
+        QVERIFY2(
+            result.contains(check + QStringLiteral(" blocked\n")), qPrintable(check + QStringLiteral(": ") + result));
+    QVERIFY2(result.endsWith(QLatin1String("allowed\n")), qPrintable(result));
+    QVERIFY(!QFile::exists(home + QStringLiteral("/escape")));
+}
+
+void TstGrid::coresHold()
+{
+    // Tasks pinned to one volunteer: never more at once than the cores it gives; a change applies.
+    for (const int cores : { 1, 2 }) {
+        QCOMPARE(
+            m_grid->pvc(pub, { QStringLiteral("set"), QStringLiteral("cores"), QString::number(cores) }).exitCode, 0);
+        QVERIFY2(LabGrid::waitFor(
+                     [&] {
+                         const QJsonObject w = worker(pub);
+                         return w.value(QLatin1String("cores")).toInt() == cores
+                             && str(w, "state") != QLatin1String("busy");
+                     },
+                     70000, 300),
+            QJsonDocument(worker(pub)).toJson().constData());
+        QJsonArray tasks;
+        for (int i = 0; i < 4; ++i) {
+            const QString tag = QStringLiteral("cores%1-%2").arg(cores).arg(i);
+            tasks.append(task(tag, QStringLiteral("sleep 3; echo done > out"), {},
+                { file(m_work + QLatin1Char('/') + tag, QStringLiteral("out")) }, QStringLiteral("pvc-host-") + pub));
+        }
+        QProcess* manager = startBatch(QStringLiteral("cores%1").arg(cores), tasks);
+        QVERIFY(manager);
+        int most = 0;
+        while (manager->state() != QProcess::NotRunning) {
+            if (const auto processes = sandbox(pub))
+                most = std::max(most, processes->childrenOf(workerComm));
+            manager->waitForFinished(200);
+        }
+        const QJsonObject report = finishBatch(manager, QStringLiteral("cores%1").arg(cores), 1000);
+        QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+        qInfo("cores %d: at most %d tasks at once", cores, most);
+        QCOMPARE(most, cores);
+    }
+}
+
+void TstGrid::pauseAndResume()
+{
+    // A 10 s task on the cone volunteer; the owner pauses for 30 s in the middle of it.
+    const QString out = m_work + QStringLiteral("/pause.out");
+    QProcess* manager = startBatch(QStringLiteral("pause"),
+        { task(QStringLiteral("ticks"),
+            QStringLiteral("for i in $(seq 1 20); do echo $i >> ticks; sleep 0.5; done; cat ticks > out"), {},
+            { file(out, QStringLiteral("out")) }, QStringLiteral("pvc-host-") + cone) });
+    QVERIFY(manager);
+    QVERIFY2(LabGrid::waitFor(
+                 [&] {
+                     const auto processes = sandbox(cone);
+                     return processes && processes->childrenOf(workerComm) > 0;
+                 },
+                 30000),
+        "the task did not start");
+    QThread::msleep(2000);
+    QElapsedTimer timer;
+    timer.start();
+    QCOMPARE(m_grid->pvc(cone, { QStringLiteral("pause"), QStringLiteral("5") }).exitCode, 0);
+    const auto processes = sandbox(cone);
+    QVERIFY(processes);
+    QVERIFY2(LabGrid::waitFor([&] { return processes->allStopped(); }, 2000, 50), "not every process stopped in 2 s");
+    qInfo("every process of the sandbox stopped %lld ms after `pvc pause`", timer.elapsed());
+    QCOMPARE(str(worker(cone), "state"), QStringLiteral("paused"));
+    const double cpuPaused = processes->cpuSeconds();
+    QThread::msleep(30000);
+    QVERIFY(processes->allStopped());
+    QCOMPARE(processes->cpuSeconds(), cpuPaused);
+    QCOMPARE(m_grid->pvc(cone, { QStringLiteral("resume") }).exitCode, 0);
+
+    const QJsonObject report = finishBatch(manager, QStringLiteral("pause"), 60000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    const QJsonObject done = report.value(QLatin1String("tasks")).toArray().first().toObject();
+    QCOMPARE(done.value(QLatin1String("result")).toInt(), 0);
+    QCOMPARE(done.value(QLatin1String("tries")).toInt(), 1); // resumed, not rerun
+    QStringList ticks;
+    for (int i = 1; i <= 20; ++i)
+        ticks << QString::number(i);
+    QCOMPARE(QString::fromUtf8(readFile(out)), ticks.join(u'\n') + u'\n');
+    QVERIFY(waitForWorkerState(cone, QStringLiteral("connecting"), 10000)); // no longer paused
+}
+
+void TstGrid::lostVolunteerLosesNothing()
+{
+    QJsonArray tasks;
+    for (int i = 0; i < 24; ++i) {
+        const QString tag = QStringLiteral("lost-%1").arg(i);
+        tasks.append(task(tag, QStringLiteral("sleep 1; echo %1 > out").arg(tag), {},
+            { file(m_work + QLatin1Char('/') + tag, QStringLiteral("out")) }));
+    }
+    QProcess* manager = startBatch(QStringLiteral("lost"), tasks);
+    QVERIFY(manager);
+    std::unique_ptr<pvc::core::SandboxProcesses> processes;
+    QVERIFY2(LabGrid::waitFor(
+                 [&] {
+                     processes = sandbox(sym);
+                     return processes && processes->childrenOf(workerComm) > 0;
+                 },
+                 30000),
+        "no task started on the symmetric-NAT volunteer");
+    QList<qint64> pids;
+    for (const ProcessStat& process : processes->members())
+        pids << process.pid;
+    m_grid->killDaemon(sym);
+    // The worker and its tasks go with pvcd: nothing is left behind.
+    for (const qint64 pid : std::as_const(pids))
+        QVERIFY2(LabGrid::waitFor([&] { return processGone(pid); }, 5000),
+            qPrintable(QStringLiteral("process %1 of the sandbox outlived pvcd").arg(pid)));
+    const QJsonObject report = finishBatch(manager, QStringLiteral("lost"), 180000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    int retried = 0;
+    for (const QJsonValue& value : report.value(QLatin1String("tasks")).toArray()) {
+        const QJsonObject done = value.toObject();
+        QCOMPARE(done.value(QLatin1String("result")).toInt(), 0);
+        QCOMPARE(readFile(m_work + QLatin1Char('/') + str(done, "tag")), (str(done, "tag") + u'\n').toUtf8());
+        retried += done.value(QLatin1String("tries")).toInt() > 1 ? 1 : 0;
+    }
+    qInfo("24 tasks complete after the loss, %d of them run again elsewhere", retried);
+    QVERIFY(retried > 0);
+}
