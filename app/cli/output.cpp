@@ -112,6 +112,23 @@ QString computingLine(const QJsonObject& computing)
     return line;
 }
 
+// "busy: 2 tasks running, 14 done, 31.5 CPU seconds given (manager master:9123)", and why it stopped.
+QString workerLine(const QJsonObject& worker)
+{
+    QString line = str(worker, "state");
+    if (worker.contains(QLatin1String("pid")))
+        line += tr(": %1 tasks running, %2 done, %3 CPU seconds given on %4 cores (manager %5)")
+                    .arg(worker.value(QLatin1String("tasks_running")).toInt())
+                    .arg(worker.value(QLatin1String("tasks_done")).toInteger())
+                    .arg(worker.value(QLatin1String("cpu_seconds")).toDouble(), 0, 'f', 1)
+                    .arg(worker.value(QLatin1String("cores")).toInt())
+                    .arg(str(worker, "manager"));
+    const QString error = str(worker, "last_error");
+    if (!error.isEmpty())
+        line += tr(" (last error: %1)").arg(error);
+    return line;
+}
+
 void printStatus(const QJsonObject& s)
 {
     printMembership(s);
@@ -121,6 +138,9 @@ void printStatus(const QJsonObject& s)
     const QJsonObject computing = s.value(QLatin1String("computing")).toObject();
     if (!computing.isEmpty())
         out(tr("Computing:  %1\n").arg(computingLine(computing)));
+    const QJsonObject worker = s.value(QLatin1String("worker")).toObject();
+    if (!worker.isEmpty())
+        out(tr("Worker:     %1\n").arg(workerLine(worker)));
     const QJsonObject error = s.value(QLatin1String("error")).toObject();
     if (!error.isEmpty())
         out(tr("Last error: %1\n").arg(errorText(str(error, "code"), str(error, "detail"))));

@@ -15,8 +15,8 @@ namespace pvc::core {
 
 // pvcd's owner policy at run time: it keeps the owner's preferences and commands (pause, finish
 // then pause) in a settings file in the state directory, samples the idle and battery sources,
-// and re-decides every few seconds and after every change. The grid layer applies the decision
-// to the worker; until then pvcd only computes it and shows it.
+// and re-decides every few seconds and after every change. GridWork (core/coordinator/gridwork.h)
+// applies the decision to the Work Queue worker.
 class OwnerControl : public QObject {
     Q_OBJECT
 public:
