@@ -116,7 +116,9 @@ Result<Policy> Policy::parse(const QByteArray& json)
     return fromJson(document.object());
 }
 
-Result<Policy> Policy::fromJson(const QJsonObject& object)
+namespace {
+// The fields beside the rules: the format, no unknown field, and the optional manager.
+Result<std::optional<ManagerAddress>> parseTopLevel(const QJsonObject& object)
 {
     if (object.value(QLatin1String("format")).toString() != FormatV1)
         return makeError("policy.bad_format", QStringLiteral("expected \"format\": \"%1\"").arg(FormatV1));
@@ -124,13 +126,21 @@ Result<Policy> Policy::fromJson(const QJsonObject& object)
         if (it.key() != QLatin1String("format") && it.key() != QLatin1String("rules")
             && it.key() != QLatin1String("manager"))
             return makeError("policy.malformed", QStringLiteral("unknown field \"%1\"").arg(it.key()));
-    std::optional<ManagerAddress> manager;
-    if (object.contains(QLatin1String("manager"))) {
-        manager = parseManager(object.value(QLatin1String("manager")));
-        if (!manager)
-            return makeError("policy.bad_manager",
-                QStringLiteral("\"manager\" must be \"NAME:PORT\": a member's lowercase name and a port 1-65535"));
-    }
+    if (!object.contains(QLatin1String("manager")))
+        return std::optional<ManagerAddress>();
+    const auto manager = parseManager(object.value(QLatin1String("manager")));
+    if (!manager)
+        return makeError("policy.bad_manager",
+            QStringLiteral("\"manager\" must be \"NAME:PORT\": a member's lowercase name and a port 1-65535"));
+    return std::optional<ManagerAddress>(manager);
+}
+} // namespace
+
+Result<Policy> Policy::fromJson(const QJsonObject& object)
+{
+    const auto manager = parseTopLevel(object);
+    if (!manager.ok())
+        return manager.error();
     const QJsonValue rulesValue = object.value(QLatin1String("rules"));
     if (!rulesValue.isArray())
         return makeError("policy.malformed", QStringLiteral("\"rules\" must be an array"));
@@ -141,7 +151,7 @@ Result<Policy> Policy::fromJson(const QJsonObject& object)
     static const QSet<QString> known
         = { QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("proto"), QStringLiteral("ports") };
     Policy policy;
-    policy.m_manager = manager;
+    policy.m_manager = *manager;
     policy.m_rules.reserve(rules.size());
     for (qsizetype i = 0; i < rules.size(); ++i) {
         if (!rules.at(i).isObject())

@@ -4,7 +4,9 @@
 # symmetric NAT, a UPnP router (real miniupnpd) and a NAT that drops UDP. Each machine runs a real
 # pvc-helper (root) and pvcd (as nobody). The volunteers join, get pvc0 with a virtual IP, find their
 # way to each other (the demo prints how each pair connected), and reach the master by name; the
-# global policy lets volunteers reach only the master's TCP 9123 (and ping).
+# global policy lets volunteers reach only the master's TCP 9123 (and ping). Then the master runs a
+# real Work Queue manager on that port and a batch of gzip tasks runs on the volunteers' sandboxed
+# workers; the demo shows who ran what, and bob's owner pausing him mid-batch.
 # Called by run-demo.sh; usage: run-lab-demo.sh BIN_DIR [--keep]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,9 +57,17 @@ start_host() {
   chmod 700 "$work/$node/run"
   in_ns "$node" "$bin/pvc-helper" --socket "$work/$node/helper.sock" --allow-user nobody >"$work/$node-helper.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 50); do [ -S "$work/$node/helper.sock" ] && break; sleep 0.1; done
+  # The master computes nothing itself; volunteers run a Work Queue worker (docs/grid.md).
+  local worker=()
+  [ "$node" = master ] && worker=(--no-worker)
   as_nobody "$node" "$bin/pvcd" --project "$work/project.json" --state "$work/$node/state" \
-    --control "$work/$node/run/control.sock" --helper "$work/$node/helper.sock" --no-worker >"$work/$node.log" 2>&1 & pids+=($!)
+    --control "$work/$node/run/control.sock" --helper "$work/$node/helper.sock" "${worker[@]}" >"$work/$node.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 50); do [ -S "$work/$node/run/control.sock" ] && break; sleep 0.1; done
+  if [ "$node" != master ]; then
+    # The owner lends the machine even while in use, but holds the grid until the batch step.
+    pvc "$node" set idle-minutes 0 >/dev/null
+    pvc "$node" pause 60 >/dev/null
+  fi
   # Programs in this namespace resolve NAME.pvc through the host's pvcd.
   mkdir -p "/etc/netns/$prefix-$node"
 }
@@ -79,6 +89,7 @@ done
 
 step "The master offers a service on its virtual IP, TCP 9123"
 in_ns master socat -T 5 TCP-LISTEN:9123,bind=${vip[master]},fork,reuseaddr SYSTEM:'echo "hello from the master, you are $SOCAT_PEERADDR"' >/dev/null 2>&1 & pids+=($!)
+hello=$!
 
 step "Every volunteer authenticates every other member, then punches its way to them"
 for node in "${volunteers[@]}"; do
@@ -153,6 +164,8 @@ fi
 
 step "The master's list of hosts"
 "$bin/pvc-admin" hosts --dir "$work/admin"
+
+"$src/tests/demo/demo-batch.sh" "$bin" "$prefix" "$work" "$hello" "${volunteers[@]}"
 
 if [ "$keep" = "--keep" ]; then
   echo; echo "The grid keeps running (try: ip netns exec $prefix-alice ping master.pvc). Press Enter to stop it."
