@@ -103,18 +103,18 @@ double SandboxProcesses::cpuSeconds() const
     return perSecond > 0 ? double(ticks) / double(perSecond) : 0.0;
 }
 
-int SandboxProcesses::childrenOf(const QString& workerName) const
+QList<qint64> SandboxProcesses::childPids(const QString& workerName) const
 {
     const QList<ProcessStat> list = members();
     QList<qint64> workers;
     for (const ProcessStat& process : list)
         if (process.name == workerName)
             workers.append(process.pid);
-    int count = 0;
+    QList<qint64> children;
     for (const ProcessStat& process : list)
         if (workers.contains(process.parent) && process.state != 'Z')
-            ++count;
-    return count;
+            children.append(process.pid);
+    return children;
 }
 
 bool SandboxProcesses::allStopped() const

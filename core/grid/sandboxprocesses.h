@@ -36,7 +36,8 @@ public:
     // included. It may drop when a process exits unreaped; callers keep the maximum.
     double cpuSeconds() const;
     // The running tasks: children of the process named `workerName`.
-    int childrenOf(const QString& workerName) const;
+    int childrenOf(const QString& workerName) const { return int(childPids(workerName).size()); }
+    QList<qint64> childPids(const QString& workerName) const;
     // True when every member is stopped (state T or t) or gone.
     bool allStopped() const;
 

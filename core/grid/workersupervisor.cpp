@@ -188,6 +188,7 @@ void WorkerSupervisor::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     if (!m_process)
         return;
+    m_taskPids.clear(); // gone with the sandbox: stopped, not done
     sample();
     m_cpuBase += m_cpuLive;
     m_cpuLive = 0;
@@ -217,9 +218,13 @@ void WorkerSupervisor::sample()
     if (!m_processes)
         return;
     m_cpuLive = std::max(m_cpuLive, m_processes->cpuSeconds());
-    const int running = m_processes->childrenOf(WorkerComm);
-    if (running < m_runningTasks)
-        m_tasksDone += m_runningTasks - running;
+    // A task is done when its process, seen at an earlier sample, is gone.
+    const QList<qint64> tasks = m_processes->childPids(WorkerComm);
+    for (const qint64 pid : std::as_const(m_taskPids))
+        if (!tasks.contains(pid))
+            ++m_tasksDone;
+    m_taskPids = tasks;
+    const int running = int(tasks.size());
     if ((running > 0) != (m_runningTasks > 0))
         Q_EMIT tasksRunningChanged(running > 0);
     m_runningTasks = running;

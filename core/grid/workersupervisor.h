@@ -102,6 +102,7 @@ private:
     bool m_managerConnected = false;
     int m_backoffMs = MinBackoffMs;
     int m_runningTasks = 0;
+    QList<qint64> m_taskPids;
     qint64 m_tasksDone = 0;
     double m_cpuBase = 0;
     double m_cpuLive = 0;

@@ -19,7 +19,12 @@ batch="$work/batch"
 mkdir -p "$batch"
 
 step "The master runs a Work Queue manager on TCP 9123, reachable only through the overlay"
+# The hello service of the network part gives the port back first.
 kill "$hello" 2>/dev/null || true
+for _ in $(seq 1 50); do
+  in_ns master ss -Htln 'sport = :9123' | grep -q . || break
+  sleep 0.1
+done
 in_ns master nft add table inet pvcgrid
 in_ns master nft add chain inet pvcgrid input '{ type filter hook input priority 0; }'
 in_ns master nft add rule inet pvcgrid input tcp dport 9123 iifname != "pvc0" drop
@@ -28,7 +33,7 @@ echo "master: nft drops TCP 9123 unless it arrives on pvc0 (work_queue_create li
 {
   echo '{"tasks": ['
   for i in $(seq 1 $tasks); do
-    seq "$i" 7 1500000 | awk '{ print "line " $1 " of a generated input for the demo grid" }' | head -c 1500000 >"$batch/in$i.txt"
+    awk -v s="$i" 'BEGIN { for (n = s; n < s + 30000; n++) print "line " n " of a generated input for the demo grid" }' >"$batch/in$i.txt"
     [ "$i" -gt 1 ] && echo ','
     printf '{"tag": "gzip-%d", "command": "sleep 0.5; gzip -9 < in.txt > out.gz", ' "$i"
     printf '"inputs": [{"local": "%s/in%d.txt", "remote": "in.txt"}], ' "$batch" "$i"

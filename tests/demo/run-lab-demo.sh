@@ -88,7 +88,8 @@ for node in "${hosts[@]}"; do
 done
 
 step "The master offers a service on its virtual IP, TCP 9123"
-in_ns master socat -T 5 TCP-LISTEN:9123,bind=${vip[master]},fork,reuseaddr SYSTEM:'echo "hello from the master, you are $SOCAT_PEERADDR"' >/dev/null 2>&1 & pids+=($!)
+# (ip netns exec, not in_ns: $! must be socat's own PID, for the batch step stops it to free the port.)
+ip netns exec "$prefix-master" socat -T 5 TCP-LISTEN:9123,bind=${vip[master]},fork,reuseaddr SYSTEM:'echo "hello from the master, you are $SOCAT_PEERADDR"' >/dev/null 2>&1 & pids+=($!)
 hello=$!
 
 step "Every volunteer authenticates every other member, then punches its way to them"
