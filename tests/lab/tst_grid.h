@@ -87,6 +87,7 @@ private Q_SLOTS:
     void sandboxHolds();
     void coresHold();
     void pauseAndResume();
+    void throttleHolds();
     void lostVolunteerLosesNothing();
 
 private:

@@ -174,6 +174,49 @@ void TstGrid::pauseAndResume()
     QVERIFY(waitForWorkerState(cone, QStringLiteral("connecting"), 10000)); // no longer paused
 }
 
+void TstGrid::throttleHolds()
+{
+    // One core, throttled to 30% while the owner is at the machine (240 idle minutes are never reached).
+    const auto set = [&](const QStringList& arguments) {
+        return m_grid->pvc(pub, QStringList { QStringLiteral("set") } + arguments).exitCode == 0;
+    };
+    QVERIFY(set({ QStringLiteral("cores"), QStringLiteral("1") }));
+    QVERIFY(set({ QStringLiteral("when-in-use"), QStringLiteral("throttle"), QStringLiteral("--percent"),
+        QStringLiteral("30") }));
+    QVERIFY(set({ QStringLiteral("idle-minutes"), QStringLiteral("240") }));
+    const auto computing = [&] { return m_grid->status(pub).value(QLatin1String("computing")).toObject(); };
+    QVERIFY2(LabGrid::waitFor([&] { return str(computing(), "state") == QLatin1String("throttled"); }, 15000),
+        QJsonDocument(computing()).toJson().constData());
+    QVERIFY(LabGrid::waitFor([&] { return worker(pub).value(QLatin1String("cores")).toInt() == 1; }, 70000, 300));
+
+    QProcess* manager = startBatch(QStringLiteral("throttle"),
+        { task(QStringLiteral("burn"), QStringLiteral("timeout 45 sh -c 'while :; do :; done'; echo burnt > out"), {},
+            { file(m_work + QStringLiteral("/burn.out"), QStringLiteral("out")) }, QStringLiteral("pvc-host-") + pub) });
+    QVERIFY(manager);
+    std::unique_ptr<pvc::core::SandboxProcesses> processes;
+    QVERIFY2(LabGrid::waitFor(
+                 [&] {
+                     processes = sandbox(pub);
+                     return processes && processes->childrenOf(workerComm) > 0;
+                 },
+                 30000),
+        "the task did not start");
+    QThread::msleep(2000);
+    const double before = processes->cpuSeconds();
+    QElapsedTimer timer;
+    timer.start();
+    QThread::msleep(30000);
+    const double share = (processes->cpuSeconds() - before) / (double(timer.elapsed()) / 1000.0);
+    qInfo("throttled to 30%%: the sandbox used %.1f%% of one core over 30 s", share * 100);
+    QVERIFY2(share >= 0.20 && share <= 0.40, qPrintable(QString::number(share)));
+
+    // The owner leaves the machine alone again: full speed, and the task ends normally.
+    QVERIFY(set({ QStringLiteral("idle-minutes"), QStringLiteral("0") }));
+    const QJsonObject report = finishBatch(manager, QStringLiteral("throttle"), 60000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    QCOMPARE(readFile(m_work + QStringLiteral("/burn.out")), QByteArray("burnt\n"));
+}
+
 void TstGrid::lostVolunteerLosesNothing()
 {
     QJsonArray tasks;
