@@ -155,6 +155,10 @@ std::optional<QJsonObject> preferenceChange(const QString& name, const QString& 
                                                 : QJsonValue(value) } };
     if (name == QLatin1String("window"))
         return windowChange(value);
+    if (name == QLatin1String("memory"))
+        return QJsonObject { { QStringLiteral("memory_percent"), numberOrText(value) } };
+    if (name == QLatin1String("disk"))
+        return QJsonObject { { QStringLiteral("disk_gb"), numberOrText(value) } };
     return std::nullopt;
 }
 
@@ -182,7 +186,7 @@ int runSetPolicy(const Invocation& invocation)
     const QStringList& positional = invocation.positional;
     if (positional.size() != 3 || positional.at(1) != QLatin1String("policy")) {
         std::fputs("pvc: use 'pvc set policy FILE|none', or 'pvc set "
-                   "cores|idle-minutes|when-in-use|throttle|battery|window "
+                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk "
                    "VALUE' (see --help)\n",
             stderr);
         return 1;
@@ -270,7 +274,9 @@ const Command Commands[] {
         "                                      While the machine is in use, pause or throttle to P% CPU\n"
         "  set throttle P                      While in use, throttle to P% CPU (10-100)\n"
         "  set battery on|off                  Compute on battery power, or not\n"
-        "  set window HH:MM-HH:MM|off          Compute only in this daily window (may cross midnight)\n",
+        "  set window HH:MM-HH:MM|off          Compute only in this daily window (may cross midnight)\n"
+        "  set memory PERCENT                  Memory the grid may use, % of this machine's (10-90)\n"
+        "  set disk GB                         Disk the grid may use for its files (1-1000 GB)\n",
         runSet },
     { QLatin1String("pause"),
         "  pause [MINUTES]                     Pause computing (default 60, at most 1440 minutes)\n", runPause },

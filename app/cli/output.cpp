@@ -164,6 +164,10 @@ void printPreferences(const QJsonObject& p)
             .arg(p.value(QLatin1String("window_enabled")).toBool()
                     ? str(p, "window_start") + QLatin1Char('-') + str(p, "window_end")
                     : tr("any time")));
+    out(tr("Memory:     %1% (%2 MiB); disk: %3 GB\n")
+            .arg(p.value(QLatin1String("memory_percent")).toInt())
+            .arg(p.value(QLatin1String("memory_mb")).toInteger())
+            .arg(p.value(QLatin1String("disk_gb")).toInt()));
 }
 
 void printPeers(const QJsonArray& peers)

@@ -83,6 +83,7 @@ void GridWork::start()
     connect(m_modules.enrolment, &Enrolment::becameMember, this, &GridWork::updateMember);
     connect(m_modules.enrolment, &Enrolment::membershipEnded, this, &GridWork::updateMember);
     connect(m_modules.owner, &OwnerControl::stateChanged, this, &GridWork::updateAllowance);
+    connect(m_modules.owner, &OwnerControl::preferencesChanged, this, &GridWork::updateAllowance);
     connect(m_modules.policies, &PolicyStore::policyChanged, this,
         [this] { m_worker->setManagerName(m_modules.policies->current()->manager().toString()); });
     m_worker->setManagerName(m_modules.policies->current()->manager().toString());
@@ -131,6 +132,9 @@ void GridWork::updateAllowance()
     allowance.paused = decision.state == PolicyDecision::State::Paused;
     allowance.throttlePercent = allowance.paused ? 0 : decision.throttlePercent;
     allowance.acceptsNewWork = decision.acceptsNewWork || allowance.paused;
+    const OwnerPreferences& preferences = m_modules.owner->preferences();
+    allowance.memoryMb = int(preferences.memoryMb());
+    allowance.diskMb = preferences.diskGb * 1024;
     m_worker->setAllowance(allowance);
 }
 

@@ -99,6 +99,7 @@ Result<OwnerPreferences> OwnerControl::setPreferences(const QJsonObject& changes
     if (!changed->save(m_settingsPath, &error))
         return makeError("prefs.write_failed", error);
     m_preferences = changed.value();
+    Q_EMIT preferencesChanged();
     evaluate();
     return m_preferences;
 }

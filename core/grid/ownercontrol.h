@@ -52,6 +52,8 @@ public:
 
 Q_SIGNALS:
     void stateChanged();
+    // The owner changed a preference (the decision may stay the same: memory, disk).
+    void preferencesChanged();
 
 private:
     void loadCommands();

@@ -2,6 +2,7 @@
 
 #include "common/logging.h"
 
+#include <QFile>
 #include <QSettings>
 #include <QThread>
 #include <cmath>
@@ -20,7 +21,10 @@ const QLatin1String RunOnBattery("run_on_battery");
 const QLatin1String WindowEnabled("window_enabled");
 const QLatin1String WindowStart("window_start");
 const QLatin1String WindowEnd("window_end");
+const QLatin1String MemoryPercent("memory_percent");
+const QLatin1String DiskGb("disk_gb");
 const QLatin1String MaxCoresKey("max_cores"); // read-only: clients may echo it back
+const QLatin1String MemoryMbKey("memory_mb"); // read-only: what memory_percent gives on this machine
 
 Error badValue(const QString& field, const QString& why)
 {
@@ -58,7 +62,7 @@ QString hhmm(const QTime& time)
 QJsonValue storedValue(const QString& key, const QVariant& stored)
 {
     const QString text = stored.toString();
-    if (key == Cores || key == IdleMinutes || key == ThrottlePercent) {
+    if (key == Cores || key == IdleMinutes || key == ThrottlePercent || key == MemoryPercent || key == DiskGb) {
         bool ok = false;
         const int number = text.toInt(&ok);
         return ok ? QJsonValue(number) : QJsonValue(text);
@@ -75,6 +79,24 @@ QJsonValue storedValue(const QString& key, const QVariant& stored)
 int OwnerPreferences::maxCores()
 {
     return std::max(1, QThread::idealThreadCount());
+}
+
+qint64 OwnerPreferences::physicalMemoryMb()
+{
+    QFile file(QStringLiteral("/proc/meminfo"));
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    // "MemTotal:       24575232 kB"
+    for (const QByteArray& line : file.read(16384).split('\n'))
+        if (line.startsWith("MemTotal:"))
+            return line.mid(9).simplified().split(' ').value(0).toLongLong() / 1024;
+    return 0;
+}
+
+qint64 OwnerPreferences::memoryMb() const
+{
+    const qint64 total = physicalMemoryMb();
+    return total > 0 ? std::max<qint64>(256, total * memoryPercent / 100) : 0;
 }
 
 int OwnerPreferences::effectiveCores(int available) const
@@ -97,7 +119,8 @@ QJsonObject OwnerPreferences::toJson() const
     return QJsonObject { { Cores, cores }, { AllButOne, allButOne }, { IdleMinutes, idleMinutes },
         { WhenInUseKey, whenInUse == WhenInUse::Pause ? QStringLiteral("pause") : QStringLiteral("throttle") },
         { ThrottlePercent, throttlePercent }, { RunOnBattery, runOnBattery }, { WindowEnabled, windowEnabled },
-        { WindowStart, hhmm(windowStart) }, { WindowEnd, hhmm(windowEnd) }, { MaxCoresKey, maxCores() } };
+        { WindowStart, hhmm(windowStart) }, { WindowEnd, hhmm(windowEnd) }, { MemoryPercent, memoryPercent },
+        { DiskGb, diskGb }, { MaxCoresKey, maxCores() }, { MemoryMbKey, memoryMb() } };
 }
 
 Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, const OwnerPreferences& base)
@@ -121,6 +144,15 @@ Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, con
             if (!n)
                 return badValue(key, QStringLiteral("an integer from %1 to 100").arg(MinThrottlePercent));
             p.throttlePercent = *n;
+        } else if (key == MemoryPercent || key == DiskGb) {
+            const bool memory = key == MemoryPercent;
+            const auto n = integerIn(value, memory ? MinMemoryPercent : 1, memory ? MaxMemoryPercent : MaxDiskGb);
+            if (!n)
+                return badValue(key,
+                    QStringLiteral("an integer from %1 to %2")
+                        .arg(memory ? MinMemoryPercent : 1)
+                        .arg(memory ? MaxMemoryPercent : MaxDiskGb));
+            (memory ? p.memoryPercent : p.diskGb) = *n;
         } else if (key == AllButOne || key == RunOnBattery || key == WindowEnabled) {
             if (!value.isBool())
                 return badValue(key, QStringLiteral("true or false"));
@@ -137,7 +169,7 @@ Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, con
             if (!time)
                 return badValue(key, QStringLiteral("a time of day as HH:MM"));
             (key == WindowStart ? p.windowStart : p.windowEnd) = *time;
-        } else if (key != MaxCoresKey) {
+        } else if (key != MaxCoresKey && key != MemoryMbKey) {
             return badValue(key, QStringLiteral("not a preference"));
         }
     }
@@ -173,7 +205,7 @@ bool OwnerPreferences::save(const QString& path, QString* error) const
     settings.beginGroup(QLatin1String(Group));
     const QJsonObject json = toJson();
     for (auto it = json.constBegin(); it != json.constEnd(); ++it)
-        if (it.key() != MaxCoresKey)
+        if (it.key() != MaxCoresKey && it.key() != MemoryMbKey)
             settings.setValue(it.key(), it.value().toVariant());
     settings.endGroup();
     settings.sync();

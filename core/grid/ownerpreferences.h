@@ -16,6 +16,9 @@ struct OwnerPreferences {
 
     static constexpr int MaxIdleMinutes = 240;
     static constexpr int MinThrottlePercent = 10;
+    static constexpr int MinMemoryPercent = 10;
+    static constexpr int MaxMemoryPercent = 90;
+    static constexpr int MaxDiskGb = 1000;
 
     int cores = maxCores();
     bool allButOne = false;
@@ -26,6 +29,13 @@ struct OwnerPreferences {
     bool windowEnabled = false;
     QTime windowStart { 22, 0 }; // a window may cross midnight: 22:00-07:00 is the night
     QTime windowEnd { 7, 0 };
+    int memoryPercent = 50; // of the machine's memory, for the worker and all its tasks
+    int diskGb = 10; // for the worker's directory
+
+    // The machine's physical memory in MiB (0 if unknown), from /proc/meminfo.
+    static qint64 physicalMemoryMb();
+    // memoryPercent of physicalMemoryMb() (at least 256 MiB), 0 if unknown.
+    qint64 memoryMb() const;
 
     // The machine's hardware threads (QThread::idealThreadCount()), the upper bound for `cores`.
     static int maxCores();

@@ -81,7 +81,7 @@ void WorkerSupervisor::setAllowance(const Allowance& allowance)
 {
     if (allowance == m_allowance)
         return;
-    if (allowance.cores != m_allowance.cores)
+    if (!allowance.sameStart(m_allowance))
         m_coresChanged.start();
     m_allowance = allowance;
     reconcile();
@@ -109,8 +109,8 @@ void WorkerSupervisor::reconcile()
         updateState();
         return;
     }
-    if (m_process && m_startedCores != m_allowance.cores) {
-        // Fewer or more cores: restart once idle, or within a minute whatever runs (the manager
+    if (m_process && !m_started.sameStart(m_allowance)) {
+        // Fewer or more cores, another memory or disk limit: restart once idle, or within a minute whatever runs (the manager
         // reschedules what was stopped). Work Queue reads --cores only at start.
         if (m_runningTasks == 0 || m_coresChanged.elapsed() >= CoresChangeDeadlineMs)
             stopWorker();
@@ -131,6 +131,9 @@ void WorkerSupervisor::startWorker()
     spec.hostName = m_name;
     spec.features = m_features;
     spec.cores = m_allowance.cores;
+    spec.memoryMb = m_allowance.memoryMb;
+    spec.memoryLimitBytes = quint64(m_allowance.memoryMb) * 1024 * 1024;
+    spec.diskMb = m_allowance.diskMb;
     QDir().mkpath(spec.workDirectory);
     QFile hosts(spec.hostsPath);
     if (!hosts.open(QIODevice::WriteOnly | QIODevice::Truncate) || hosts.write(spec.hostsFile()) < 0) {
@@ -155,7 +158,7 @@ void WorkerSupervisor::startWorker()
     appendLog(QStringLiteral("--- %1 pvcd starts the worker: %2 %3\n")
                   .arg(QDateTime::currentDateTimeUtc().toString(Qt::ISODate), spec.bwrap, spec.arguments().join(u' '))
                   .toUtf8());
-    m_startedCores = spec.cores;
+    m_started = m_allowance;
     m_frozen = false;
     m_process->start(spec.bwrap, spec.arguments());
     if (m_process && m_process->processId() > 0) {
@@ -289,7 +292,9 @@ QJsonObject WorkerSupervisor::statusJson() const
     QJsonObject worker { { QStringLiteral("state"), stateName(m_state) }, { QStringLiteral("manager"), m_manager },
         { QStringLiteral("tasks_running"), m_runningTasks }, { QStringLiteral("tasks_done"), m_tasksDone },
         { QStringLiteral("cpu_seconds"), qRound64(cpuSeconds() * 10) / 10.0 },
-        { QStringLiteral("cores"), m_process ? m_startedCores : 0 },
+        { QStringLiteral("cores"), m_process ? m_started.cores : 0 },
+        { QStringLiteral("memory_mb"), m_process ? m_started.memoryMb : 0 },
+        { QStringLiteral("disk_mb"), m_process ? m_started.diskMb : 0 },
         { QStringLiteral("throttle_percent"), m_allowance.throttlePercent } };
     if (m_process)
         worker.insert(QStringLiteral("pid"), m_process->processId());

@@ -32,7 +32,14 @@ public:
         int throttlePercent = 100; // CPU share of each core, 100: full speed
         bool paused = false; // keep the worker but stop all its processes
         bool acceptsNewWork = true;
+        int memoryMb = 0; // the worker's and each task's memory cap, 0: none
+        int diskMb = 0; // what the worker reports and keeps to, 0: not given
         bool operator==(const Allowance&) const = default;
+        // What the worker reads only at start: a change restarts it.
+        bool sameStart(const Allowance& other) const
+        {
+            return cores == other.cores && memoryMb == other.memoryMb && diskMb == other.diskMb;
+        }
     };
 
     static constexpr int SampleIntervalMs = 500;
@@ -87,7 +94,7 @@ private:
     QStringList m_features;
     QString m_manager;
     Allowance m_allowance;
-    int m_startedCores = 0;
+    Allowance m_started;
     QProcess* m_process = nullptr;
     std::unique_ptr<SandboxProcesses> m_processes;
     std::unique_ptr<QFile> m_log;

@@ -19,6 +19,7 @@ private Q_SLOTS:
     void badValuesAreRefused_data();
     void badValuesAreRefused();
     void damagedFileKeepsDefaults();
+    void memoryAndDisk();
     void moreCoresThanTheMachineHas();
     void effectiveCores();
 };
@@ -73,6 +74,8 @@ void TstOwnerPreferences::roundTripThroughSettings()
     chosen.windowEnabled = true;
     chosen.windowStart = QTime(21, 30);
     chosen.windowEnd = QTime(5, 0);
+    chosen.memoryPercent = 25;
+    chosen.diskGb = 3;
     QString error;
     QVERIFY2(chosen.save(path, &error), qPrintable(error));
     QVERIFY(QFile::exists(path));
@@ -110,6 +113,12 @@ void TstOwnerPreferences::badValuesAreRefused_data()
     QTest::newRow("empty end") << QStringLiteral("window_end") << QJsonValue(QString());
     QTest::newRow("empty window") << QStringLiteral("window_end") << QJsonValue(QStringLiteral("22:00"));
     QTest::newRow("unknown field") << QStringLiteral("gpu") << QJsonValue(true);
+    QTest::newRow("memory too low") << QStringLiteral("memory_percent") << QJsonValue(9);
+    QTest::newRow("memory over 90%") << QStringLiteral("memory_percent") << QJsonValue(91);
+    QTest::newRow("memory as text") << QStringLiteral("memory_percent") << QJsonValue(QStringLiteral("50"));
+    QTest::newRow("no disk") << QStringLiteral("disk_gb") << QJsonValue(0);
+    QTest::newRow("disk over 1000 GB") << QStringLiteral("disk_gb") << QJsonValue(1001);
+    QTest::newRow("half a GB") << QStringLiteral("disk_gb") << QJsonValue(1.5);
 }
 
 void TstOwnerPreferences::badValuesAreRefused()
@@ -136,6 +145,23 @@ void TstOwnerPreferences::damagedFileKeepsDefaults()
     QCOMPARE(loaded.idleMinutes, OwnerPreferences().idleMinutes);
     QCOMPARE(loaded.runOnBattery, OwnerPreferences().runOnBattery);
     QCOMPARE(loaded.whenInUse, OwnerPreferences::WhenInUse::Throttle);
+}
+
+void TstOwnerPreferences::memoryAndDisk()
+{
+    const OwnerPreferences defaults;
+    QCOMPARE(defaults.memoryPercent, 50);
+    QCOMPARE(defaults.diskGb, 10);
+    const qint64 total = OwnerPreferences::physicalMemoryMb();
+    QVERIFY(total > 0); // Linux always has /proc/meminfo
+    QCOMPARE(defaults.memoryMb(), std::max<qint64>(256, total / 2));
+    QCOMPARE(defaults.toJson().value(QLatin1String("memory_mb")).toInteger(), defaults.memoryMb());
+    const auto changed = OwnerPreferences::fromJson(QJsonObject { { QStringLiteral("memory_percent"), 90 },
+        { QStringLiteral("disk_gb"), 1000 }, { QStringLiteral("memory_mb"), 1 } }); // read-only, ignored
+    QVERIFY2(changed.ok(), qPrintable(changed.error().detail));
+    QCOMPARE(changed->memoryPercent, 90);
+    QCOMPARE(changed->diskGb, 1000);
+    QCOMPARE(changed->memoryMb(), total * 90 / 100);
 }
 
 void TstOwnerPreferences::moreCoresThanTheMachineHas()
