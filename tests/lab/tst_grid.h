@@ -88,6 +88,7 @@ private Q_SLOTS:
     void coresHold();
     void pauseAndResume();
     void throttleHolds();
+    void badInputFromManager();
     void lostVolunteerLosesNothing();
 
 private:

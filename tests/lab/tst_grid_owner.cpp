@@ -1,5 +1,6 @@
 // The grid layer on the lab, the owner's side (docs/grid.md): the sandbox holds, the cores hold, a pause
 // stops every task process and a resume finishes the work, and a volunteer that dies loses nothing.
+#include "grid/ownerpreferences.h"
 #include "tst_grid.h"
 
 #include <QDir>
@@ -191,7 +192,8 @@ void TstGrid::throttleHolds()
 
     QProcess* manager = startBatch(QStringLiteral("throttle"),
         { task(QStringLiteral("burn"), QStringLiteral("timeout 45 sh -c 'while :; do :; done'; echo burnt > out"), {},
-            { file(m_work + QStringLiteral("/burn.out"), QStringLiteral("out")) }, QStringLiteral("pvc-host-") + pub) });
+            { file(m_work + QStringLiteral("/burn.out"), QStringLiteral("out")) },
+            QStringLiteral("pvc-host-") + pub) });
     QVERIFY(manager);
     std::unique_ptr<pvc::core::SandboxProcesses> processes;
     QVERIFY2(LabGrid::waitFor(
@@ -215,6 +217,59 @@ void TstGrid::throttleHolds()
     const QJsonObject report = finishBatch(manager, QStringLiteral("throttle"), 60000);
     QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
     QCOMPARE(readFile(m_work + QStringLiteral("/burn.out")), QByteArray("burnt\n"));
+}
+
+void TstGrid::badInputFromManager()
+{
+    // The owner gives 10% of the memory; a task that wants more fails, and nothing else does.
+    QCOMPARE(m_grid->pvc(pub, { QStringLiteral("set"), QStringLiteral("memory"), QStringLiteral("10") }).exitCode, 0);
+    pvc::core::OwnerPreferences tenPercent;
+    tenPercent.memoryPercent = 10;
+    const qint64 memoryMb = tenPercent.memoryMb(); // the same machine as the volunteer's namespace
+    QVERIFY(memoryMb > 0);
+    QVERIFY2(LabGrid::waitFor(
+                 [&] { return worker(pub).value(QLatin1String("memory_mb")).toInteger() == memoryMb; }, 70000, 300),
+        QJsonDocument(worker(pub)).toJson().constData());
+    const qint64 sandboxPid = worker(pub).value(QLatin1String("pid")).toInteger();
+    const QString feature = QStringLiteral("pvc-host-") + pub;
+    const auto out = [&](const QString& name) { return file(m_work + QLatin1Char('/') + name, QStringLiteral("out")); };
+    const QJsonObject report = runBatch(QStringLiteral("bad"),
+        { task(QStringLiteral("hog"),
+              QStringLiteral("x=$(head -c %1M /dev/zero | tr '\\0' a); echo survived > out").arg(memoryMb * 3 / 2), {},
+              { out(QStringLiteral("hog.out")) }, feature),
+            task(QStringLiteral("empty"), QStringLiteral(": > out"), {}, { out(QStringLiteral("empty.out")) }, feature),
+            task(QStringLiteral("big"), QStringLiteral("head -c 200M /dev/zero > out"), {},
+                { out(QStringLiteral("big.out")) }, feature) },
+        180000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    for (const QJsonValue& value : report.value(QLatin1String("tasks")).toArray()) {
+        const QJsonObject done = value.toObject();
+        const bool failed
+            = done.value(QLatin1String("result")).toInt() != 0 || done.value(QLatin1String("exit")).toInt() != 0;
+        QCOMPARE(failed, str(done, "tag") == QLatin1String("hog")); // the hog fails, and is reported
+    }
+    QVERIFY(
+        !QFile::exists(m_work + QStringLiteral("/hog.out")) || readFile(m_work + QStringLiteral("/hog.out")).isEmpty());
+    QVERIFY(QFile::exists(m_work + QStringLiteral("/empty.out")));
+    QCOMPARE(QFileInfo(m_work + QStringLiteral("/empty.out")).size(), 0);
+    QCOMPARE(QFileInfo(m_work + QStringLiteral("/big.out")).size(), qint64(200) << 20);
+    QCOMPARE(worker(pub).value(QLatin1String("pid")).toInteger(), sandboxPid); // the worker survived it all
+
+    // A manager that dies while a 500 MB output comes back: the worker waits for the next one and serves it.
+    QProcess* manager = startBatch(QStringLiteral("dies"),
+        { task(QStringLiteral("huge"), QStringLiteral("head -c 500M /dev/zero > out"), {},
+            { out(QStringLiteral("huge.out")) }, feature) });
+    QVERIFY(manager);
+    QVERIFY(LabGrid::waitFor([&] { return QFile::exists(m_work + QStringLiteral("/huge.out")); }, 60000, 50));
+    manager->kill();
+    manager->waitForFinished(5000);
+    const QJsonObject after = runBatch(QStringLiteral("after"),
+        { task(QStringLiteral("after"), QStringLiteral("echo fine > out"), {}, { out(QStringLiteral("after.out")) },
+            feature) },
+        120000);
+    QVERIFY2(after.value(QLatin1String("complete")).toBool(), QJsonDocument(after).toJson().constData());
+    QCOMPARE(readFile(m_work + QStringLiteral("/after.out")), QByteArray("fine\n"));
+    QCOMPARE(worker(pub).value(QLatin1String("pid")).toInteger(), sandboxPid);
 }
 
 void TstGrid::lostVolunteerLosesNothing()
