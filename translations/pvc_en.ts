@@ -4,7 +4,7 @@
 <context>
     <name>pvc</name>
     <message>
-        <location filename="../app/common/errortext.cpp" line="+12"/>
+        <location filename="../app/common/errortext.cpp" line="+16"/>
         <source>The invite token has expired. Ask the project for a new one.</source>
         <translation>The invite token has expired. Ask the project for a new one.</translation>
     </message>
@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+45"/>
-        <location line="+183"/>
+        <location filename="../app/tray/computingpage.cpp" line="+46"/>
+        <location line="+195"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n of %1 cores</numerusform>
@@ -224,7 +224,37 @@
         <translation>Cores given:</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+40"/>
+        <source>Memory:</source>
+        <translation>Memory:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The share of this computer&apos;s memory that the project&apos;s tasks may use.</source>
+        <translation>The share of this computer&apos;s memory that the project&apos;s tasks may use.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source> %</source>
+        <translation> %</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Disk:</source>
+        <translation>Disk:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The disk space the project&apos;s tasks and their files may use.</source>
+        <translation>The disk space the project&apos;s tasks and their files may use.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source> GB</source>
+        <translation> GB</translation>
+    </message>
+    <message>
+        <location line="+49"/>
         <source> min</source>
         <translation> min</translation>
     </message>
@@ -279,7 +309,7 @@
         <translation>While I use the computer:</translation>
     </message>
     <message>
-        <location line="+176"/>
+        <location line="+183"/>
         <source>Pause for 1 hour</source>
         <translation>Pause for 1 hour</translation>
     </message>
@@ -299,12 +329,12 @@
         <translation>Let the current work finish, then pause until you resume.</translation>
     </message>
     <message>
-        <location line="-29"/>
+        <location line="-36"/>
         <source>Now</source>
         <translation>Now</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+83"/>
         <source>Start pvc when I log in</source>
         <translation>Start pvc when I log in</translation>
     </message>
@@ -314,7 +344,7 @@
         <translation>This desktop</translation>
     </message>
     <message>
-        <location filename="../app/tray/computingpage.cpp" line="-174"/>
+        <location filename="../app/tray/computingpage.cpp" line="-186"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd is not running: the preferences it stores cannot be shown.</translation>
     </message>
@@ -324,15 +354,25 @@
         <translation>Asking pvcd for the preferences...</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+72"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+70"/>
+        <location line="+75"/>
         <source>not available from this pvcd</source>
         <translation>not available from this pvcd</translation>
+    </message>
+    <message>
+        <location line="-37"/>
+        <source>(%1 GB)</source>
+        <translation>(%1 GB)</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Worker: %1</source>
+        <translation>Worker: %1</translation>
     </message>
 </context>
 <context>
@@ -594,7 +634,7 @@
 <context>
     <name>pvc::app::ProjectInfo</name>
     <message>
-        <location filename="../app/tray/projectinfo.cpp" line="+37"/>
+        <location filename="../app/tray/projectinfo.cpp" line="+31"/>
         <source>No project bundle was found at %1. Start pvc-tray with --project FILE.</source>
         <translation>No project bundle was found at %1. Start pvc-tray with --project FILE.</translation>
     </message>
@@ -704,17 +744,64 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+18"/>
+        <location line="+46"/>
         <source>paused by you</source>
         <translation>paused by you</translation>
     </message>
     <message>
-        <location line="-16"/>
+        <location line="-44"/>
         <source>paused (%1)</source>
         <translation>paused (%1)</translation>
     </message>
+    <message numerus="yes">
+        <location line="+11"/>
+        <source>%n task(s) done</source>
+        <translation>
+            <numerusform>%n task done</numerusform>
+            <numerusform>%n tasks done</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>computing %n task(s)</source>
+        <translation>
+            <numerusform>computing %n task</numerusform>
+            <numerusform>computing %n tasks</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+6"/>
+        <location line="+2"/>
+        <source>waiting for work</source>
+        <translation>waiting for work</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>connecting to the project&apos;s manager (%1)</source>
+        <translation>connecting to the project&apos;s manager (%1)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>paused, %n task(s) held</source>
+        <translation>
+            <numerusform>paused, %n task held</numerusform>
+            <numerusform>paused, %n tasks held</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>finishing %n task(s)</source>
+        <translation>
+            <numerusform>finishing %n task</numerusform>
+            <numerusform>finishing %n tasks</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not running</source>
+        <translation>not running</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the computer is idle</source>
         <translation>the computer is idle</translation>
     </message>
@@ -818,7 +905,7 @@
 <context>
     <name>pvc::app::StatusPage</name>
     <message>
-        <location filename="../app/tray/statuspage.cpp" line="+86"/>
+        <location filename="../app/tray/statuspage.cpp" line="+88"/>
         <source>Last error:</source>
         <translation>Last error:</translation>
     </message>
@@ -851,6 +938,11 @@
         <location line="+1"/>
         <source>Computing:</source>
         <translation>Computing:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Worker:</source>
+        <translation>Worker:</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -919,6 +1011,7 @@
     </message>
     <message>
         <location line="+3"/>
+        <location line="+3"/>
         <source>not available from this pvcd</source>
         <translation>not available from this pvcd</translation>
     </message>
@@ -948,8 +1041,8 @@
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location line="-49"/>
-        <location line="+58"/>
+        <location line="-52"/>
+        <location line="+61"/>
         <source>pvcd is not running</source>
         <translation>pvcd is not running</translation>
     </message>

@@ -26,7 +26,8 @@ QJsonObject shownPreferences(const QJsonObject& preferences)
 {
     QJsonObject shown;
     for (const char* name : { "cores", "max_cores", "all_but_one", "idle_minutes", "when_in_use", "throttle_percent",
-             "run_on_battery", "window_enabled", "window_start", "window_end" })
+             "run_on_battery", "window_enabled", "window_start", "window_end", "memory_percent", "memory_mb",
+             "disk_gb" })
         if (preferences.contains(QLatin1String(name)))
             shown.insert(key(name), preferences.value(QLatin1String(name)));
     return shown;
@@ -87,6 +88,10 @@ void ComputingPage::connectPreferences()
     connect(ui.throttlePercentSpin, &QSpinBox::valueChanged, this, [this](int value) {
         send({ { key("throttle_percent"), value } });
     });
+    connect(ui.memoryPercentSpin, &QSpinBox::valueChanged, this, [this](int value) {
+        send({ { key("memory_percent"), value } });
+    });
+    connect(ui.diskGbSpin, &QSpinBox::valueChanged, this, [this](int value) { send({ { key("disk_gb"), value } }); });
     connect(ui.onBatteryCheck, &QCheckBox::toggled, this, [this](bool on) { send({ { key("run_on_battery"), on } }); });
     connect(ui.windowCheck, &QCheckBox::toggled, this, [this](bool on) { send({ { key("window_enabled"), on } }); });
     connect(ui.windowStartEdit, &QTimeEdit::timeChanged, this, [this](QTime time) {
@@ -146,7 +151,8 @@ void ComputingPage::apply(const QJsonObject& preferences)
         QSignalBlocker(m_ui->idleMinutesSpin), QSignalBlocker(m_ui->pauseWhenUsedRadio),
         QSignalBlocker(m_ui->throttleWhenUsedRadio), QSignalBlocker(m_ui->throttlePercentSpin),
         QSignalBlocker(m_ui->onBatteryCheck), QSignalBlocker(m_ui->windowCheck), QSignalBlocker(m_ui->windowStartEdit),
-        QSignalBlocker(m_ui->windowEndEdit) };
+        QSignalBlocker(m_ui->windowEndEdit), QSignalBlocker(m_ui->memoryPercentSpin),
+        QSignalBlocker(m_ui->diskGbSpin) };
     const bool allButOne = preferences.value(QLatin1String("all_but_one")).toBool();
     // pvcd knows the machine's cores best; this process's count is the fallback.
     m_maxCores = qMax(1, preferences.value(QLatin1String("max_cores")).toInt(m_maxCores));
@@ -171,6 +177,10 @@ void ComputingPage::apply(const QJsonObject& preferences)
         QTime::fromString(preferences.value(QLatin1String("window_end")).toString(), TimeFormat));
     m_ui->windowStartEdit->setEnabled(window);
     m_ui->windowEndEdit->setEnabled(window);
+    m_ui->memoryPercentSpin->setValue(preferences.value(QLatin1String("memory_percent")).toInt(50));
+    const qint64 memoryMb = preferences.value(QLatin1String("memory_mb")).toInteger();
+    m_ui->memoryText->setText(memoryMb > 0 ? tr("(%1 GB)").arg(double(memoryMb) / 1024.0, 0, 'f', 1) : QString());
+    m_ui->diskGbSpin->setValue(preferences.value(QLatin1String("disk_gb")).toInt(10));
     updateCoresText();
 }
 
@@ -207,6 +217,9 @@ void ComputingPage::handleStatus(const QJsonObject& status)
 {
     const QString now = StateText::computing(status);
     m_ui->computingNowLabel->setText(now.isEmpty() ? tr("not available from this pvcd") : now);
+    const QString worker = StateText::worker(status);
+    m_ui->workerNowLabel->setText(worker.isEmpty() ? QString() : tr("Worker: %1").arg(worker));
+    m_ui->workerNowLabel->setVisible(!worker.isEmpty());
     const QString reason
         = status.value(QLatin1String("computing")).toObject().value(QLatin1String("reason")).toString();
     const bool pausedByOwner = reason == QLatin1String("policy.paused_by_owner")

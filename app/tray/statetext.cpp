@@ -114,6 +114,34 @@ QString StateText::computing(const QJsonObject& status)
     return tr("paused (%1)").arg(reason(code));
 }
 
+QString StateText::worker(const QJsonObject& status)
+{
+    const QJsonObject worker = status.value(QLatin1String("worker")).toObject();
+    if (worker.isEmpty())
+        return {};
+    const QString state = field(worker, "state");
+    const int running = worker.value(QLatin1String("tasks_running")).toInt();
+    const int done = int(worker.value(QLatin1String("tasks_done")).toInteger());
+    const QString tasks = tr("%n task(s) done", nullptr, done);
+    QString text;
+    if (state == QLatin1String("busy"))
+        text = tr("computing %n task(s)", nullptr, running) + QStringLiteral(", ") + tasks;
+    else if (state == QLatin1String("idle"))
+        text = tr("waiting for work") + QStringLiteral(", ") + tasks;
+    else if (state == QLatin1String("connecting"))
+        text = tr("connecting to the project's manager (%1)").arg(field(worker, "manager"));
+    else if (state == QLatin1String("paused"))
+        text = tr("paused, %n task(s) held", nullptr, running);
+    else if (state == QLatin1String("finishing"))
+        text = tr("finishing %n task(s)", nullptr, running);
+    else
+        text = tr("not running");
+    const QString error = field(worker, "last_error");
+    if (state == QLatin1String("stopped") && !error.isEmpty())
+        text += QStringLiteral(" (") + error + QLatin1Char(')');
+    return text;
+}
+
 QString StateText::reason(const QString& code)
 {
     if (code == QLatin1String("policy.running"))

@@ -22,6 +22,8 @@ public:
     static QString membership(const QJsonObject& status);
     // The owner's policy now: "Paused: the computer is in use". Empty if pvcd does not report it.
     static QString computing(const QJsonObject& status);
+    // The grid's worker in words: "busy: 2 tasks running, 14 done"; empty if pvcd has none to show.
+    static QString worker(const QJsonObject& status);
     static QString reason(const QString& code);
     static QString peerStatus(const QString& code);
     static QString path(const QString& path, const QString& technique);

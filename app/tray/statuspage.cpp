@@ -83,6 +83,8 @@ StatusPage::StatusPage(ControlConnection* connection, QWidget* parent)
     m_address->setObjectName(QStringLiteral("virtualIpLabel"));
     m_project = valueLabel(this);
     m_computing = valueLabel(this);
+    m_worker = valueLabel(this);
+    m_worker->setObjectName(QStringLiteral("workerLabel"));
     m_errorTitle = new QLabel(tr("Last error:"), this);
     m_error = valueLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #b91c1c;"));
@@ -94,6 +96,7 @@ StatusPage::StatusPage(ControlConnection* connection, QWidget* parent)
     form->addRow(tr("Virtual IP address:"), m_address);
     form->addRow(tr("Project:"), m_project);
     form->addRow(tr("Computing:"), m_computing);
+    form->addRow(tr("Worker:"), m_worker);
     form->addRow(m_errorTitle, m_error);
 
     m_brokers = makeTable({ tr("Broker"), tr("Connection"), tr("Sees this computer at") }, this);
@@ -143,6 +146,9 @@ void StatusPage::handleStatus(const QJsonObject& status)
     const QString computing = StateText::computing(status);
     m_computing->setText(computing.isEmpty() ? tr("not available from this pvcd") : computing);
     m_computing->setEnabled(!computing.isEmpty());
+    const QString worker = StateText::worker(status);
+    m_worker->setText(worker.isEmpty() ? tr("not available from this pvcd") : worker);
+    m_worker->setEnabled(!worker.isEmpty());
     const QJsonObject error = status.value(QLatin1String("error")).toObject();
     m_error->setText(error.isEmpty() ? QString() : errorText(field(error, "code"), field(error, "detail")));
     m_error->setVisible(!error.isEmpty());
@@ -197,7 +203,7 @@ void StatusPage::clear(const QString& state)
 {
     const QString dash = QStringLiteral("\u2014");
     m_state->setText(state);
-    for (QLabel* label : { m_name, m_address, m_project, m_computing })
+    for (QLabel* label : { m_name, m_address, m_project, m_computing, m_worker })
         label->setText(dash);
     m_error->hide();
     m_errorTitle->hide();

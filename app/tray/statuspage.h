@@ -30,6 +30,7 @@ private:
     QLabel* m_address;
     QLabel* m_project;
     QLabel* m_computing;
+    QLabel* m_worker;
     QLabel* m_errorTitle;
     QLabel* m_error;
     QWidget* m_brokersGroup;
