@@ -95,6 +95,9 @@ void ManagerRelay::accept()
         };
         connect(tcp, &QTcpSocket::connected, local, [this, tcp, local, state, finish] {
             state->up = true;
+            // Work Queue speaks in small request/answer messages: without TCP_NODELAY each would wait
+            // on Nagle's algorithm against the peer's delayed ACK (tens of ms per message).
+            tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
             setConnected(+1);
             m_lastError.clear();
             auto* splice = new StreamSplice(local, tcp, local);

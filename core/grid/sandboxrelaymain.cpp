@@ -54,6 +54,7 @@ void relay(QTcpServer& server, const QString& socketPath)
 {
     while (QTcpSocket* tcp = server.nextPendingConnection()) {
         auto* local = new QLocalSocket(tcp);
+        tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1); // small messages: no Nagle delay
         tcp->setReadBufferSize(StreamSplice::MaxPending);
         local->setReadBufferSize(StreamSplice::MaxPending);
         QObject::connect(local, &QLocalSocket::connected, tcp, [tcp, local] {

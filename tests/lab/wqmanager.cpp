@@ -4,7 +4,7 @@
 //
 // Batch: {"tasks": [{"tag": "t1", "command": "...", "inputs": [{"local": "...", "remote": "..."}],
 //          "outputs": [{"local": "...", "remote": "..."}], "feature": "pvc-host-alice", "cores": 1}]}
-// Report: {"tasks": [{"tag", "host", "result", "exit", "tries"}], "seconds": N}
+// Report: {"tasks": [{"tag", "host", "result", "exit", "tries", "done_s"}], "seconds": N, "complete": bool}
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -102,7 +102,9 @@ int main(int argc, char** argv)
         struct work_queue_task* task = work_queue_wait(queue, 2);
         if (!task)
             continue;
-        done.append(describe(task));
+        QJsonObject finished = describe(task);
+        finished.insert(QStringLiteral("done_s"), clock.elapsed() / 1000.0);
+        done.append(finished);
         std::fprintf(stderr, "pvc-wqmanager: %lld/%lld %s on %s (result %d, exit %d)\n", qlonglong(done.size()),
             qlonglong(tasks.size()), task->tag, task->hostname ? task->hostname : "?", int(task->result),
             task->return_status);
