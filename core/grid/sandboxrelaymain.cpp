@@ -21,6 +21,7 @@ struct Options {
     QString socketPath;
     quint16 port = 0;
     quint64 memoryLimit = 0;
+    quint64 maxProcesses = 0;
     QStringList command;
 };
 
@@ -35,6 +36,9 @@ std::optional<Options> parseOptions(const QCoreApplication& app)
         { QStringLiteral("port"), QStringLiteral("Port to listen on at 127.0.0.1."), QStringLiteral("n") });
     parser.addOption({ QStringLiteral("memory-limit"),
         QStringLiteral("Address-space cap of COMMAND and its children, in bytes."), QStringLiteral("bytes") });
+    parser.addOption({ QStringLiteral("max-processes"),
+        QStringLiteral("Processes COMMAND and its children may have at once (counted in this sandbox only)."),
+        QStringLiteral("n") });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The worker and its arguments, after --."));
     parser.process(app);
     Options options;
@@ -42,6 +46,7 @@ std::optional<Options> parseOptions(const QCoreApplication& app)
     options.socketPath = parser.value(QStringLiteral("socket"));
     options.port = parser.value(QStringLiteral("port")).toUShort(&portOk);
     options.memoryLimit = parser.value(QStringLiteral("memory-limit")).toULongLong();
+    options.maxProcesses = parser.value(QStringLiteral("max-processes")).toULongLong();
     options.command = parser.positionalArguments();
     if (options.socketPath.isEmpty() || !portOk || options.port == 0 || options.command.isEmpty()) {
         std::fprintf(stderr, "pvc-sandbox-relay: needs --socket, --port and a command (see --help)\n");
@@ -95,10 +100,17 @@ int main(int argc, char** argv)
     QProcess worker;
     worker.setProcessChannelMode(QProcess::ForwardedChannels);
     const quint64 memoryLimit = options->memoryLimit;
-    worker.setChildProcessModifier([memoryLimit] {
+    const quint64 maxProcesses = options->maxProcesses;
+    worker.setChildProcessModifier([memoryLimit, maxProcesses] {
+        // Hard limits too, so that no task can raise them again.
         if (memoryLimit > 0) {
             const rlimit limit { rlim_t(memoryLimit), rlim_t(memoryLimit) };
             setrlimit(RLIMIT_AS, &limit);
+        }
+        // Inside the sandbox's own user namespace, RLIMIT_NPROC counts that namespace's processes only.
+        if (maxProcesses > 0) {
+            const rlimit limit { rlim_t(maxProcesses), rlim_t(maxProcesses) };
+            setrlimit(RLIMIT_NPROC, &limit);
         }
     });
     QObject::connect(&worker, &QProcess::finished, &app,

@@ -56,6 +56,8 @@ QStringList SandboxSpec::arguments() const
          << QString::number(ManagerPortInside);
     if (memoryLimitBytes > 0)
         args << QStringLiteral("--memory-limit") << QString::number(memoryLimitBytes);
+    if (maxProcesses > 0)
+        args << QStringLiteral("--max-processes") << QString::number(maxProcesses);
     args << QStringLiteral("--") << worker << workerArguments();
     return args;
 }

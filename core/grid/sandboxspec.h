@@ -31,6 +31,12 @@ struct SandboxSpec {
     int memoryMb = 0; // 0: not given to the worker
     int diskMb = 0; // 0: not given to the worker
     quint64 memoryLimitBytes = 0; // per-process address-space cap set by the relay; 0: none
+    // Processes the worker and its tasks may have at once (RLIMIT_NPROC, set inside the sandbox's user
+    // namespace, where it counts only the sandbox's processes); 0: none.
+    int maxProcesses = 0;
+
+    // The default process cap for a worker with `cores` cores.
+    static int processesFor(int cores) { return 64 + 64 * cores; }
 
     // The whole argv after the program (bwrap): sandbox options, then the relay and the worker.
     QStringList arguments() const;

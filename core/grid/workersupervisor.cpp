@@ -1,6 +1,7 @@
 #include "grid/workersupervisor.h"
 
 #include "common/logging.h"
+#include "grid/diskusage.h"
 #include "grid/sandboxprocesses.h"
 
 #include <QDateTime>
@@ -9,6 +10,7 @@
 #include <QFileInfo>
 #include <QTimer>
 #include <algorithm>
+#include <climits>
 #include <csignal>
 
 namespace pvc::core {
@@ -110,8 +112,8 @@ void WorkerSupervisor::reconcile()
         return;
     }
     if (m_process && !m_started.sameStart(m_allowance)) {
-        // Fewer or more cores, another memory or disk limit: restart once idle, or within a minute whatever runs (the manager
-        // reschedules what was stopped). Work Queue reads --cores only at start.
+        // Fewer or more cores, another memory or disk limit: restart once idle, or within a minute whatever runs (the
+        // manager reschedules what was stopped). Work Queue reads --cores only at start.
         if (m_runningTasks == 0 || m_coresChanged.elapsed() >= CoresChangeDeadlineMs)
             stopWorker();
         else
@@ -134,6 +136,7 @@ void WorkerSupervisor::startWorker()
     spec.memoryMb = m_allowance.memoryMb;
     spec.memoryLimitBytes = quint64(m_allowance.memoryMb) * 1024 * 1024;
     spec.diskMb = m_allowance.diskMb;
+    spec.maxProcesses = SandboxSpec::processesFor(spec.cores);
     QDir().mkpath(spec.workDirectory);
     QFile hosts(spec.hostsPath);
     if (!hosts.open(QIODevice::WriteOnly | QIODevice::Truncate) || hosts.write(spec.hostsFile()) < 0) {
@@ -233,7 +236,54 @@ void WorkerSupervisor::sample()
     m_runningTasks = running;
     if (m_frozen && !m_processes->allStopped())
         m_processes->signalAll(SIGSTOP); // a process that forked as we stopped the others
+    if (++m_samples % DiskCheckEverySamples == 0)
+        checkDisk();
     updateState();
+}
+
+// The running task whose working directory (/proc/PID/cwd, a path inside the sandbox) holds the most.
+qint64 WorkerSupervisor::biggestTask() const
+{
+    const QString inside = QString::fromLatin1(SandboxSpec::WorkInside);
+    qint64 biggest = 0;
+    qint64 most = -1;
+    for (const qint64 pid : m_processes->childPids(WorkerComm)) {
+        const QString cwd = QFileInfo(QStringLiteral("/proc/%1/cwd").arg(pid)).symLinkTarget();
+        if (!cwd.startsWith(inside + QLatin1Char('/')))
+            continue;
+        const qint64 bytes
+            = directoryBytes(m_spec.workDirectory + cwd.mid(inside.size()), MaxDiskEntries).value_or(LLONG_MAX);
+        if (bytes > most) {
+            most = bytes;
+            biggest = pid;
+        }
+    }
+    return biggest;
+}
+
+void WorkerSupervisor::checkDisk()
+{
+    if (m_started.diskMb <= 0)
+        return;
+    const qint64 limit = qint64(m_started.diskMb) << 20;
+    const std::optional<qint64> used = directoryBytes(m_spec.workDirectory, MaxDiskEntries);
+    m_diskBytes = used.value_or(-1);
+    if (used && *used <= limit)
+        return;
+    // Over the share (or too many files to count): the task whose directory holds the most is stopped;
+    // the manager sees it fail and the worker cleans its directory.
+    const qint64 task = biggestTask();
+    if (task <= 0)
+        return;
+    ::kill(pid_t(task), SIGKILL);
+    ++m_tasksStoppedForDisk;
+    m_lastError = used
+        ? QStringLiteral("a task was stopped: the grid's files took %1 MB, over the %2 MB given")
+              .arg(*used >> 20)
+              .arg(m_started.diskMb)
+        : QStringLiteral("a task was stopped: more than %1 files in the grid's directory").arg(MaxDiskEntries);
+    qCWarning(lcGrid) << m_lastError;
+    appendLog((QStringLiteral("--- ") + m_lastError + QLatin1Char('\n')).toUtf8());
 }
 
 // Paused: every process stopped. Throttled: a duty cycle of ThrottlePeriodMs, running for the
@@ -295,6 +345,8 @@ QJsonObject WorkerSupervisor::statusJson() const
         { QStringLiteral("cores"), m_process ? m_started.cores : 0 },
         { QStringLiteral("memory_mb"), m_process ? m_started.memoryMb : 0 },
         { QStringLiteral("disk_mb"), m_process ? m_started.diskMb : 0 },
+        { QStringLiteral("disk_used_mb"), m_diskBytes >> 20 },
+        { QStringLiteral("max_processes"), m_process ? SandboxSpec::processesFor(m_started.cores) : 0 },
         { QStringLiteral("throttle_percent"), m_allowance.throttlePercent } };
     if (m_process)
         worker.insert(QStringLiteral("pid"), m_process->processId());

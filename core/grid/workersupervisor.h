@@ -50,6 +50,8 @@ public:
     static constexpr int CoresChangeDeadlineMs = 60000;
     static constexpr qint64 MaxLogBytes = 1024 * 1024;
     static constexpr int LogGenerations = 3;
+    static constexpr int DiskCheckEverySamples = 4; // every 2 s
+    static constexpr int MaxDiskEntries = 200000;
 
     // `spec` gives the programs and paths; hostName, features and cores are set per start.
     WorkerSupervisor(const SandboxSpec& spec, const QString& logPath, QObject* parent);
@@ -82,6 +84,9 @@ private:
     void stopWorker();
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void sample();
+    // Stops the running tasks when the worker's directory holds more than the owner's disk share.
+    void checkDisk();
+    qint64 biggestTask() const;
     void applyThrottle();
     void setFrozen(bool frozen);
     void updateState();
@@ -111,6 +116,9 @@ private:
     int m_runningTasks = 0;
     QList<qint64> m_taskPids;
     qint64 m_tasksDone = 0;
+    int m_samples = 0;
+    qint64 m_diskBytes = 0;
+    qint64 m_tasksStoppedForDisk = 0;
     double m_cpuBase = 0;
     double m_cpuLive = 0;
     QString m_lastError;

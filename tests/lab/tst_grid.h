@@ -89,6 +89,7 @@ private Q_SLOTS:
     void pauseAndResume();
     void throttleHolds();
     void badInputFromManager();
+    void diskAndProcessCapsHold();
     void lostVolunteerLosesNothing();
 
 private:

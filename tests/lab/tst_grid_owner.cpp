@@ -272,6 +272,55 @@ void TstGrid::badInputFromManager()
     QCOMPARE(worker(pub).value(QLatin1String("pid")).toInteger(), sandboxPid);
 }
 
+void TstGrid::diskAndProcessCapsHold()
+{
+    // 1 GB of disk: a task that writes 1.6 GB is stopped; a task that forks 400 processes gets no more than
+    // the sandbox's cap, and the owner's user can still start processes outside.
+    QCOMPARE(m_grid->pvc(pub, { QStringLiteral("set"), QStringLiteral("disk"), QStringLiteral("1") }).exitCode, 0);
+    QVERIFY2(LabGrid::waitFor([&] { return worker(pub).value(QLatin1String("disk_mb")).toInt() == 1024; }, 70000, 300),
+        QJsonDocument(worker(pub)).toJson().constData());
+    const qint64 sandboxPid = worker(pub).value(QLatin1String("pid")).toInteger();
+    const int maxProcesses = worker(pub).value(QLatin1String("max_processes")).toInt();
+    QVERIFY(maxProcesses > 0);
+    const QString feature = QStringLiteral("pvc-host-") + pub;
+    const auto out = [&](const QString& name) { return file(m_work + QLatin1Char('/') + name, QStringLiteral("out")); };
+    QProcess* manager = startBatch(QStringLiteral("caps"),
+        { task(QStringLiteral("fill"), QStringLiteral("head -c 1600M /dev/zero > big; sleep 10; echo done > out"), {},
+              { out(QStringLiteral("fill.out")) }, feature),
+            task(QStringLiteral("forks"),
+                // perl (Debian's essential perl-base) forks until refused and says how many it got.
+                QStringLiteral("perl -e 'my $n = 0; while ($n < 400) { my $p = fork(); last unless defined $p; "
+                               "if ($p == 0) { sleep 3; exit 0 } $n++ } print \"$n\\n\"' > out"),
+                {}, { out(QStringLiteral("forks.out")) }, feature) });
+    QVERIFY(manager);
+    // Meanwhile the owner's own processes start as usual.
+    QVERIFY(LabGrid::waitFor(
+        [&] {
+            return worker(pub)
+                .value(QLatin1String("last_error"))
+                .toString()
+                .contains(QLatin1String("over the 1024 MB"));
+        },
+        60000));
+    QCOMPARE(m_lab->exec(pub, { QStringLiteral("true") }, 5000, QStringLiteral("nobody")).exitCode, 0);
+    const QJsonObject report = finishBatch(manager, QStringLiteral("caps"), 120000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    for (const QJsonValue& value : report.value(QLatin1String("tasks")).toArray()) {
+        const QJsonObject done = value.toObject();
+        const bool failed
+            = done.value(QLatin1String("result")).toInt() != 0 || done.value(QLatin1String("exit")).toInt() != 0;
+        QCOMPARE(failed, str(done, "tag") == QLatin1String("fill"));
+    }
+    const int seen = readFile(m_work + QStringLiteral("/forks.out")).trimmed().toInt();
+    qInfo("a task forking 400 processes got %d (the sandbox's cap: %d processes)", seen, maxProcesses);
+    QVERIFY2(seen > 20 && seen < maxProcesses, qPrintable(QString::number(seen)));
+    QCOMPARE(worker(pub).value(QLatin1String("pid")).toInteger(), sandboxPid);
+    for (const QStringList& set : { QStringList { QStringLiteral("disk"), QStringLiteral("10") },
+             QStringList { QStringLiteral("memory"), QStringLiteral("50") } })
+        QCOMPARE(m_grid->pvc(pub, QStringList { QStringLiteral("set") } + set).exitCode, 0);
+    QThread::msleep(3000); // the forked sleeps end
+}
+
 void TstGrid::lostVolunteerLosesNothing()
 {
     QJsonArray tasks;
