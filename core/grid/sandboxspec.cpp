@@ -32,8 +32,10 @@ QStringList SandboxSpec::arguments() const
     QStringList args;
     // Namespaces: user, PID, IPC, UTS, cgroup and network (only `lo` inside). --new-session keeps
     // tasks off the owner's terminal; --die-with-parent ties the sandbox to pvcd.
-    args << QStringLiteral("--unshare-all") << QStringLiteral("--die-with-parent") << QStringLiteral("--new-session")
-         << QStringLiteral("--hostname") << hostName;
+    // --disable-userns: no task can make a user namespace of its own (and with it more kernel surface).
+    args << QStringLiteral("--unshare-all") << QStringLiteral("--unshare-user") << QStringLiteral("--disable-userns")
+         << QStringLiteral("--die-with-parent") << QStringLiteral("--new-session") << QStringLiteral("--hostname")
+         << hostName;
     // Read-only system, as on the host.
     args << QStringLiteral("--ro-bind") << QStringLiteral("/usr") << QStringLiteral("/usr");
     for (const char* link : { "lib", "lib64", "bin", "sbin" })

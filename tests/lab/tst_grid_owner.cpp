@@ -30,13 +30,15 @@ check internet "timeout 3 bash -c 'echo > /dev/tcp/%6/8081'"
 check host-loopback "timeout 3 bash -c 'echo > /dev/tcp/127.0.0.1/8082'"
 check manager-direct "timeout 3 bash -c 'echo > /dev/tcp/%7/9123'"
 check other-volunteer "timeout 3 bash -c 'echo > /dev/tcp/%8/9123'"
+check user-namespace "unshare -Ur true"
 echo allowed > own-file && cat own-file
 )";
 
 const QStringList SandboxChecks { QStringLiteral("owner-file"), QStringLiteral("write-owner-dir"),
     QStringLiteral("write-usr"), QStringLiteral("write-etc"), QStringLiteral("control-socket"),
     QStringLiteral("state-dir"), QStringLiteral("home-lan"), QStringLiteral("internet"),
-    QStringLiteral("host-loopback"), QStringLiteral("manager-direct"), QStringLiteral("other-volunteer") };
+    QStringLiteral("host-loopback"), QStringLiteral("manager-direct"), QStringLiteral("other-volunteer"),
+    QStringLiteral("user-namespace") };
 
 QString tcpProbe(const QString& address, quint16 port)
 {
@@ -79,7 +81,7 @@ void TstGrid::sandboxHolds()
     // Outside the sandbox, as the same user on the same host, each of these works: the sandbox is what stops them.
     const QStringList controls { QStringLiteral("cat '%1'").arg(marker), tcpProbe(lan, 8080),
         tcpProbe(m_lab->address(pub), 8081), tcpProbe(QStringLiteral("127.0.0.1"), 8082),
-        tcpProbe(masterIp, managerPort) };
+        tcpProbe(masterIp, managerPort), QStringLiteral("unshare -Ur true") };
     for (const QString& control : controls) {
         const RunResult result = m_lab->exec(
             cone, { QStringLiteral("bash"), QStringLiteral("-c"), control }, 10000, QStringLiteral("nobody"));

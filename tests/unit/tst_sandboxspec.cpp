@@ -40,6 +40,8 @@ private Q_SLOTS:
         const QStringList args = spec().arguments();
         QVERIFY(args.contains(QStringLiteral("--unshare-all"))); // user, pid, ipc, uts, cgroup, net
         QVERIFY(!args.contains(QStringLiteral("--share-net"))); // only lo inside
+        QVERIFY(args.contains(QStringLiteral("--disable-userns"))); // and no namespace of a task's own
+        QVERIFY(args.indexOf(QStringLiteral("--unshare-user")) < args.indexOf(QStringLiteral("--disable-userns")));
         QVERIFY(args.contains(QStringLiteral("--die-with-parent")));
         QVERIFY(args.contains(QStringLiteral("--new-session")));
         QVERIFY(find(args, { QStringLiteral("--hostname"), QStringLiteral("alice") }) >= 0);
@@ -82,8 +84,8 @@ private Q_SLOTS:
         s.memoryMb = 900;
         s.diskMb = 5000;
         const QStringList args = s.arguments();
-        const qsizetype relay = args.indexOf(QStringLiteral("/pvc/pvc-sandbox-relay"), find(args,
-            { QStringLiteral("--ro-bind"), s.relay, QStringLiteral("/pvc/pvc-sandbox-relay") }) + 3);
+        const qsizetype relay = args.indexOf(QStringLiteral("/pvc/pvc-sandbox-relay"),
+            find(args, { QStringLiteral("--ro-bind"), s.relay, QStringLiteral("/pvc/pvc-sandbox-relay") }) + 3);
         QVERIFY(relay > 0);
         QCOMPARE(args.mid(relay + 1, 4),
             QStringList({ QStringLiteral("--socket"), QStringLiteral("/pvc/manager.sock"), QStringLiteral("--port"),
