@@ -25,9 +25,9 @@ QString key(const char* name)
 QJsonObject shownPreferences(const QJsonObject& preferences)
 {
     QJsonObject shown;
-    for (const char* name : { "cores", "max_cores", "all_but_one", "idle_minutes", "when_in_use", "throttle_percent",
-             "run_on_battery", "window_enabled", "window_start", "window_end", "memory_percent", "memory_mb",
-             "disk_gb" })
+    for (const char* name :
+        { "cores", "max_cores", "all_but_one", "idle_minutes", "when_in_use", "throttle_percent", "run_on_battery",
+            "window_enabled", "window_start", "window_end", "memory_percent", "memory_mb", "disk_gb" })
         if (preferences.contains(QLatin1String(name)))
             shown.insert(key(name), preferences.value(QLatin1String(name)));
     return shown;

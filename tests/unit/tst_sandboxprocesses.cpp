@@ -51,8 +51,8 @@ private Q_SLOTS:
     {
         // A "worker" with two "tasks", one of which forks again.
         QProcess root;
-        root.start(QStringLiteral("sh"),
-            { QStringLiteral("-c"), QStringLiteral("sleep 30 & (sleep 30 & wait) & wait") });
+        root.start(
+            QStringLiteral("sh"), { QStringLiteral("-c"), QStringLiteral("sleep 30 & (sleep 30 & wait) & wait") });
         QVERIFY(root.waitForStarted());
         const SandboxProcesses sandbox(root.processId());
         QVERIFY(waitFor([&] { return sandbox.members().size() == 4; }, 5000)); // sh, sleep, (sh, sleep)
@@ -74,8 +74,7 @@ private Q_SLOTS:
         // A child burns CPU for about 0.3 s and is reaped: its time stays counted in the parent's.
         QProcess root;
         root.start(QStringLiteral("sh"),
-            { QStringLiteral("-c"),
-                QStringLiteral("timeout 0.3 sh -c 'while :; do :; done'; sleep 30") });
+            { QStringLiteral("-c"), QStringLiteral("timeout 0.3 sh -c 'while :; do :; done'; sleep 30") });
         QVERIFY(root.waitForStarted());
         const SandboxProcesses sandbox(root.processId());
         QVERIFY(waitFor([&] { return sandbox.cpuSeconds() >= 0.2; }, 5000));
