@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include "datacommands.h"
 #include "ipc/controlclient.h"
 #include "ipc/controlcommands.h"
 #include "output.h"
@@ -285,6 +286,11 @@ const Command Commands[] {
         runFinish },
     { QLatin1String("credits"), "  credits [--json]                    Credits earned for certified results\n",
         runCredits },
+    { QLatin1String("publish"),
+        "  publish FILE|DIR                    Seed data to the members; prints its pvc-data: reference\n",
+        runPublish },
+    { QLatin1String("fetch"),
+        "  fetch REFERENCE DEST                Fetch pvc-data: REFERENCE from the members into DEST\n", runFetch },
     { QLatin1String("leave"), "  leave                               Leave the project (the machine's key is kept)\n",
         runLeave },
 };

@@ -7,6 +7,7 @@ Q_LOGGING_CATEGORY(lcPeer, "pvc.peer", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcConnectivity, "pvc.connectivity", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcControl, "pvc.control", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcGrid, "pvc.grid", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcData, "pvc.data", QtInfoMsg)
 
 namespace pvc::core {
 

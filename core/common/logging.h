@@ -10,6 +10,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcPeer)
 Q_DECLARE_LOGGING_CATEGORY(lcConnectivity)
 Q_DECLARE_LOGGING_CATEGORY(lcControl)
 Q_DECLARE_LOGGING_CATEGORY(lcGrid)
+Q_DECLARE_LOGGING_CATEGORY(lcData)
 
 namespace pvc::core {
 // One line per message with time and category, the same in every binary.

@@ -140,6 +140,8 @@ QJsonObject ControlApi::statusJson() const
     status.insert(QStringLiteral("upnp"), m_modules.reachability->upnpStatusJson());
     status.insert(QStringLiteral("computing"), m_modules.owner->statusJson());
     status.insert(QStringLiteral("worker"), m_modules.grid->statusJson());
+    for (auto it = m_statusParts.constBegin(); it != m_statusParts.constEnd(); ++it)
+        status.insert(it.key(), it.value()());
     return status;
 }
 

@@ -42,6 +42,7 @@ public:
         GridWork* grid;
     };
     using Responder = std::shared_ptr<ipc::ControlResponder>;
+    using Handler = std::function<void(const QJsonObject& arguments, const Responder& responder)>;
 
     ControlApi(const ProjectBundle& bundle, const Modules& modules, QObject* parent);
     ~ControlApi() override;
@@ -52,9 +53,14 @@ public:
     QJsonObject statusJson() const;
     QJsonArray peersJson() const;
 
-private:
-    using Handler = std::function<void(const QJsonObject& arguments, const Responder& responder)>;
+    // For modules wired after this one (the data module): a command of their own, and a part of the status.
+    void addCommand(const QString& command, Handler handler) { m_handlers.insert(command, std::move(handler)); }
+    void addStatusPart(const QString& key, std::function<QJsonValue()> part)
+    {
+        m_statusParts.insert(key, std::move(part));
+    }
 
+private:
     void addHandlers();
     void join(const QJsonObject& arguments, const Responder& responder);
     void setPolicy(const QJsonObject& arguments, const Responder& responder);
@@ -64,6 +70,7 @@ private:
     ProjectBundle m_bundle;
     Modules m_modules;
     QHash<QString, Handler> m_handlers;
+    QHash<QString, std::function<QJsonValue()>> m_statusParts;
     ipc::ControlServer* m_server = nullptr;
 };
 

@@ -4,6 +4,7 @@
 #include "connectivity/reachability.h"
 #include "coordinator/brokerdispatch.h"
 #include "coordinator/controlapi.h"
+#include "coordinator/datawork.h"
 #include "coordinator/enrolment.h"
 #include "coordinator/gridwork.h"
 #include "coordinator/peerdirectory.h"
@@ -38,6 +39,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     , m_brokers(new BrokerDispatch(bundle, { m_enrolment, m_reachability, m_peers, m_policies }, this))
     , m_control(new ControlApi(
           bundle, { m_enrolment, m_policies, m_peers, m_tunnels, m_reachability, m_brokers, m_owner, m_grid }, this))
+    , m_data(new DataWork(stateDirectory, { m_enrolment, m_peers, m_control }, this))
 {
     connectPeersToTunnels();
     connectMembership();
@@ -105,6 +107,7 @@ bool Daemon::start(const QString& controlPath, QString* error)
     m_enrolment->loadMembership();
     m_owner->start();
     m_grid->start();
+    m_data->start();
     if (!m_control->listen(controlPath, error))
         return false;
     m_brokers->start();

@@ -10,6 +10,7 @@ namespace pvc::core {
 
 class BrokerDispatch;
 class ControlApi;
+class DataWork;
 class Enrolment;
 class GridWork;
 class OwnerControl;
@@ -20,8 +21,8 @@ class Reachability;
 // pvcd's coordinator (the paper's coordinator module). The protocol logic lives in the modules it
 // owns: membership (Enrolment), the broker sessions (BrokerDispatch), how we look from outside
 // (Reachability), policies (PolicyStore), peers (PeerDirectory), the data plane (TunnelManager), the
-// grid's worker (GridWork) and the control API (ControlApi). Daemon only wires them, so that each
-// can be read and tested alone.
+// grid's worker (GridWork), BitTorrent data (DataWork) and the control API (ControlApi). Daemon only
+// wires them, so that each can be read and tested alone.
 class Daemon : public QObject {
     Q_OBJECT
 public:
@@ -53,6 +54,7 @@ private:
     GridWork* m_grid;
     BrokerDispatch* m_brokers;
     ControlApi* m_control;
+    DataWork* m_data;
 };
 
 } // namespace pvc::core

@@ -67,6 +67,13 @@ void ManagerRelay::accept()
             local->deleteLater();
             continue;
         }
+        relay(local, *target);
+    }
+}
+
+void ManagerRelay::relay(QLocalSocket* local, const Target& target)
+{
+    {
         ++m_open;
         auto* tcp = new QTcpSocket(local);
         tcp->setReadBufferSize(StreamSplice::MaxPending);
@@ -87,8 +94,7 @@ void ManagerRelay::accept()
             local->deleteLater();
         };
         auto fail = [this, tcp, finish, target](const QString& why) {
-            m_lastError
-                = QStringLiteral("manager %1:%2: %3").arg(target->address.toString()).arg(target->port).arg(why);
+            m_lastError = QStringLiteral("manager %1:%2: %3").arg(target.address.toString()).arg(target.port).arg(why);
             qCInfo(lcGrid) << "worker connection to the manager failed:" << m_lastError;
             tcp->abort();
             finish();
@@ -117,7 +123,7 @@ void ManagerRelay::accept()
             if (!state->up && !state->closed)
                 fail(QStringLiteral("no answer within %1 s").arg(ConnectTimeoutMs / 1000));
         });
-        tcp->connectToHost(target->address, target->port);
+        tcp->connectToHost(target.address, target.port);
     }
 }
 

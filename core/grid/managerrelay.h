@@ -6,6 +6,7 @@
 #include <optional>
 
 class QLocalServer;
+class QLocalSocket;
 
 namespace pvc::core {
 
@@ -40,6 +41,8 @@ Q_SIGNALS:
 
 private:
     void accept();
+    // Splices one worker connection to a new TCP connection to the manager.
+    void relay(QLocalSocket* local, const Target& target);
     void setConnected(int delta);
 
     Resolver m_resolver;

@@ -19,5 +19,9 @@ inline constexpr QLatin1String SetPreferences("set-preferences");
 inline constexpr QLatin1String Pause("pause");
 inline constexpr QLatin1String Resume("resume");
 inline constexpr QLatin1String FinishThenPause("finish-then-pause");
+// BitTorrent data inside the overlay (core/data/, docs/data.md).
+inline constexpr QLatin1String DataPublish("data-publish");
+inline constexpr QLatin1String DataFetch("data-fetch");
+inline constexpr QLatin1String DataStatus("data-status");
 
 } // namespace pvc::ipc::command

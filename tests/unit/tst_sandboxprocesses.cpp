@@ -71,16 +71,28 @@ private Q_SLOTS:
 
     void cpuSecondsCountReapedChildren()
     {
-        // A child burns CPU for about 0.3 s and is reaped: its time stays counted in the parent's.
+        // A child burns a fixed amount of CPU and is reaped; the shell's `times` says what its children used,
+        // and the sandbox counts the same, though the child is gone.
         QProcess root;
         root.start(QStringLiteral("sh"),
-            { QStringLiteral("-c"), QStringLiteral("timeout 0.3 sh -c 'while :; do :; done'; sleep 30") });
+            { QStringLiteral("-c"),
+                QStringLiteral("sh -c 'i=0; while [ $i -lt 400000 ]; do i=$((i + 1)); done'; times; sleep 30") });
         QVERIFY(root.waitForStarted());
+        QVERIFY(waitFor([&] { return root.canReadLine() || (root.waitForReadyRead(100), false); }, 60000));
+        QVERIFY(waitFor([&] { return root.bytesAvailable() > 0 && root.peek(4096).count('\n') >= 2; }, 5000));
+        // "0m0.001s 0m0.002s" (the shell), then "0m0.412s 0m0.003s" (its children).
+        const QList<QByteArray> lines = root.readAll().split('\n');
+        const auto seconds = [](const QByteArray& field) {
+            const qsizetype m = field.indexOf('m');
+            return field.left(m).toDouble() * 60 + field.mid(m + 1, field.size() - m - 2).toDouble();
+        };
+        const QList<QByteArray> children = lines.value(1).split(' ');
+        const double expected = seconds(children.value(0)) + seconds(children.value(1));
+        QVERIFY2(expected > 0.05, lines.value(1).constData());
         const SandboxProcesses sandbox(root.processId());
-        QVERIFY(waitFor([&] { return sandbox.cpuSeconds() >= 0.2; }, 5000));
-        QThread::msleep(500);
-        QVERIFY(sandbox.cpuSeconds() >= 0.2);
-        QVERIFY(sandbox.cpuSeconds() < 1.0);
+        const double counted = sandbox.cpuSeconds();
+        QVERIFY2(counted >= expected - 0.02 && counted <= expected + 0.05,
+            qPrintable(QStringLiteral("counted %1 s, the shell says %2 s").arg(counted).arg(expected)));
         sandbox.signalAll(SIGKILL);
         QVERIFY(root.waitForFinished(5000));
     }

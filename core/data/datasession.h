@@ -1,0 +1,74 @@
+#pragma once
+
+#include "common/result.h"
+#include "data/dataref.h"
+
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QObject>
+#include <functional>
+#include <memory>
+
+class QTimer;
+
+namespace pvc::core {
+
+// pvcd's BitTorrent session (docs/data.md), over libtorrent-rasterbar 2.0, whose own threads do the
+// work: nothing here blocks the event loop (hashing a file to publish runs on a thread of its own). It
+// listens only on the member's virtual IP and connects only from it: no DHT, no local service discovery,
+// no UPnP or NAT-PMP, no uTP, no tracker. Peers come from the publisher (the first peer of every fetch)
+// and from peer exchange among members; corrupt pieces are caught by libtorrent's hash checks and the
+// peers that sent them banned (smart_ban). Downloads live in a cache directory, one folder per info-hash,
+// with resume data, so a fetch interrupted by a restart goes on from the pieces it had.
+class DataSession : public QObject {
+    Q_OBJECT
+public:
+    static constexpr quint16 DefaultPort = 6881;
+    static constexpr int AlertIntervalMs = 250;
+    static constexpr int ResumeSaveIntervalMs = 5000;
+
+    struct Limits {
+        int uploadKiBps = 0; // 0: no limit
+        int downloadKiBps = 0;
+        bool operator==(const Limits&) const = default;
+    };
+
+    explicit DataSession(const QString& cacheDirectory, QObject* parent);
+    ~DataSession() override;
+
+    // Starts listening on address:port (the member's virtual IP) and takes up the downloads that
+    // were under way. Errors: data.listen_failed.
+    Result<bool> start(const QHostAddress& address, quint16 port = DefaultPort);
+    void stop();
+    bool isRunning() const;
+    void setLimits(const Limits& limits);
+
+    using PublishDone = std::function<void(const Result<DataRef>&)>;
+    // Hashes path (a file or a directory) into a hybrid v1+v2 torrent on a thread, then seeds it in
+    // place; the answer is the reference, with this member as publisher.
+    void publish(const QString& path, const QString& publisher, PublishDone done);
+    // Starts (or finds) the download of ref, asking `seed` first. Errors: data.not_running.
+    Result<bool> fetch(const DataRef& ref, const QHostAddress& seed, quint16 seedPort = DefaultPort);
+    // Where a finished download's data is (the file or directory named ref.name), or empty while not finished.
+    QString pathOf(const DataRef& ref) const;
+
+    // {"transfers": [...], "cache_bytes", "uploaded_bytes", "downloaded_bytes", "listening"} for pvcd's status.
+    QJsonObject statusJson() const;
+    // One transfer's status, or an empty object if ref is not known here.
+    QJsonObject transferJson(const DataRef& ref) const;
+
+Q_SIGNALS:
+    void transferFinished(const QString& infoHashHex);
+
+private:
+    struct Private;
+    void pumpAlerts();
+    void saveResumeData();
+
+    std::unique_ptr<Private> d;
+    QString m_cacheDirectory;
+    QTimer* m_alerts;
+    QTimer* m_resume;
+};
+
+} // namespace pvc::core

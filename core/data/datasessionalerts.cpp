@@ -1,0 +1,75 @@
+// DataSession's side of libtorrent's alerts: what its threads report, taken up on pvcd's event loop.
+#include "common/logging.h"
+#include "data/datasession.h"
+#include "data/datasessionprivate.h"
+
+#include <QSaveFile>
+#include <cerrno>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/write_resume_data.hpp>
+
+namespace pvc::core {
+
+namespace {
+void writeResume(const QString& path, const lt::add_torrent_params& params)
+{
+    const std::vector<char> bytes = lt::write_resume_data_buf(params);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size())
+        || !file.commit())
+        qCWarning(lcData) << "cannot write resume data" << path << file.errorString();
+}
+} // namespace
+
+void DataSession::pumpAlerts()
+{
+    if (!d->session)
+        return;
+    d->session->post_torrent_updates();
+    std::vector<lt::alert*> alerts;
+    d->session->pop_alerts(&alerts);
+    for (lt::alert* alert : alerts) {
+        if (const auto* added = lt::alert_cast<lt::add_torrent_alert>(alert)) {
+            const QString hex = hexOf(added->params.info_hashes.v1);
+            if (added->error)
+                d->errors.insert(
+                    hex, QStringLiteral("data.add_failed: ") + QString::fromStdString(added->error.message()));
+            else
+                d->torrents.insert(hexOf(added->handle.info_hashes().v1), added->handle);
+        } else if (const auto* update = lt::alert_cast<lt::state_update_alert>(alert)) {
+            for (const lt::torrent_status& status : update->status)
+                d->status.insert(hexOf(status.info_hashes.v1), status);
+        } else if (const auto* finished = lt::alert_cast<lt::torrent_finished_alert>(alert)) {
+            const QString hex = hexOf(finished->handle.info_hashes().v1);
+            finished->handle.save_resume_data(lt::torrent_handle::save_info_dict);
+            qCInfo(lcData) << "complete:" << hex;
+            Q_EMIT transferFinished(hex);
+        } else if (const auto* resume = lt::alert_cast<lt::save_resume_data_alert>(alert)) {
+            writeResume(
+                m_cacheDirectory + QLatin1Char('/') + hexOf(resume->params.info_hashes.v1) + QStringLiteral(".resume"),
+                resume->params);
+        } else if (const auto* file = lt::alert_cast<lt::file_error_alert>(alert)) {
+            const QString code
+                = file->error.value() == ENOSPC ? QStringLiteral("data.disk_full") : QStringLiteral("data.file_error");
+            d->errors.insert(hexOf(file->handle.info_hashes().v1),
+                code + QStringLiteral(": ") + QString::fromStdString(file->error.message()));
+            qCWarning(lcData) << code << QString::fromStdString(file->message());
+        } else if (lt::alert_cast<lt::hash_failed_alert>(alert)) {
+            ++d->hashFailures;
+        } else if (const auto* ban = lt::alert_cast<lt::peer_ban_alert>(alert)) {
+            ++d->bannedPeers;
+            qCWarning(lcData) << "banned a peer that sent corrupt data:" << QString::fromStdString(ban->message());
+        } else if (lt::alert_cast<lt::listen_succeeded_alert>(alert)) {
+            d->listening = true;
+        } else if (const auto* listen = lt::alert_cast<lt::listen_failed_alert>(alert)) {
+            d->listening = false;
+            d->listenError = QString::fromStdString(listen->message());
+            qCWarning(lcData) << "cannot listen:" << d->listenError;
+        } else if (const auto* error = lt::alert_cast<lt::torrent_error_alert>(alert)) {
+            d->errors.insert(hexOf(error->handle.info_hashes().v1),
+                QStringLiteral("data.torrent_error: ") + QString::fromStdString(error->message()));
+        }
+    }
+}
+
+} // namespace pvc::core

@@ -1,0 +1,31 @@
+#pragma once
+
+// DataSession's state, shared by its two source files only (libtorrent's headers stay out of datasession.h).
+#include "data/datasession.h"
+
+#include <QHash>
+#include <QString>
+#include <libtorrent/session.hpp>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_status.hpp>
+#include <memory>
+
+namespace pvc::core {
+
+struct DataSession::Private {
+    std::unique_ptr<lt::session> session;
+    QHash<QString, lt::torrent_handle> torrents; // by v1 info-hash, hex; invalid while being added
+    QHash<QString, lt::torrent_status> status; // the latest state_update_alert for each
+    QHash<QString, QString> errors; // "code: detail" of a transfer's last error
+    bool listening = false;
+    QString listenError;
+    qint64 hashFailures = 0;
+    qint64 bannedPeers = 0;
+};
+
+inline QString hexOf(const lt::sha1_hash& hash)
+{
+    return QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(hash.data()), int(hash.size())).toHex());
+}
+
+} // namespace pvc::core
