@@ -160,6 +160,10 @@ std::optional<QJsonObject> preferenceChange(const QString& name, const QString& 
         return QJsonObject { { QStringLiteral("memory_percent"), numberOrText(value) } };
     if (name == QLatin1String("disk"))
         return QJsonObject { { QStringLiteral("disk_gb"), numberOrText(value) } };
+    if (name == QLatin1String("upload"))
+        return QJsonObject { { QStringLiteral("upload_kibps"), numberOrText(value) } };
+    if (name == QLatin1String("download"))
+        return QJsonObject { { QStringLiteral("download_kibps"), numberOrText(value) } };
     return std::nullopt;
 }
 
@@ -187,7 +191,7 @@ int runSetPolicy(const Invocation& invocation)
     const QStringList& positional = invocation.positional;
     if (positional.size() != 3 || positional.at(1) != QLatin1String("policy")) {
         std::fputs("pvc: use 'pvc set policy FILE|none', or 'pvc set "
-                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk "
+                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk|upload|download "
                    "VALUE' (see --help)\n",
             stderr);
         return 1;
@@ -277,7 +281,8 @@ const Command Commands[] {
         "  set battery on|off                  Compute on battery power, or not\n"
         "  set window HH:MM-HH:MM|off          Compute only in this daily window (may cross midnight)\n"
         "  set memory PERCENT                  Memory the grid may use, % of this machine's (10-90)\n"
-        "  set disk GB                         Disk the grid may use for its files (1-1000 GB)\n",
+        "  set disk GB                         Disk the grid may use for its files (1-1000 GB)\n"
+        "  set upload|download KIBPS           BitTorrent rate cap in KiB/s (0: none)\n",
         runSet },
     { QLatin1String("pause"),
         "  pause [MINUTES]                     Pause computing (default 60, at most 1440 minutes)\n", runPause },

@@ -39,7 +39,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     , m_brokers(new BrokerDispatch(bundle, { m_enrolment, m_reachability, m_peers, m_policies }, this))
     , m_control(new ControlApi(
           bundle, { m_enrolment, m_policies, m_peers, m_tunnels, m_reachability, m_brokers, m_owner, m_grid }, this))
-    , m_data(new DataWork(stateDirectory, { m_enrolment, m_peers, m_control }, this))
+    , m_data(new DataWork(stateDirectory, { m_enrolment, m_peers, m_control, m_owner }, this))
 {
     connectPeersToTunnels();
     connectMembership();

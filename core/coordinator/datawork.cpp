@@ -6,8 +6,13 @@
 #include "coordinator/enrolment.h"
 #include "coordinator/peerdirectory.h"
 #include "data/datasession.h"
+#include "grid/ownercontrol.h"
 #include "ipc/controlcommands.h"
 #include "ipc/controlserver.h"
+
+#include <QJsonArray>
+#include <QRandomGenerator>
+#include <algorithm>
 
 namespace pvc::core {
 
@@ -24,6 +29,7 @@ void DataWork::start()
 {
     connect(m_modules.enrolment, &Enrolment::becameMember, this, &DataWork::updateMember);
     connect(m_modules.enrolment, &Enrolment::membershipEnded, this, &DataWork::updateMember);
+    connect(m_modules.owner, &OwnerControl::preferencesChanged, this, &DataWork::applyLimits);
     addCommands();
     m_modules.control->addStatusPart(QStringLiteral("data"), [this] { return m_session->statusJson(); });
     updateMember();
@@ -40,6 +46,26 @@ void DataWork::updateMember()
     const auto started = m_session->start(QHostAddress(m_modules.enrolment->virtualIp()));
     if (!started)
         qCWarning(lcData) << "no BitTorrent session:" << started.error().detail;
+    applyLimits();
+}
+
+void DataWork::applyLimits()
+{
+    const OwnerPreferences& preferences = m_modules.owner->preferences();
+    m_session->setLimits({ preferences.uploadKiBps, preferences.downloadKiBps });
+}
+
+// Authenticated members, in random order: some may already have the data, and peer exchange takes a minute.
+QList<QHostAddress> DataWork::otherMembers() const
+{
+    QList<QHostAddress> members;
+    for (const QJsonValue& value : m_modules.peers->toJson()) {
+        const QJsonObject peer = value.toObject();
+        if (peer.value(QLatin1String("status")).toString() == QLatin1String("authenticated"))
+            members.append(QHostAddress(peer.value(QLatin1String("virtual_ip")).toString()));
+    }
+    std::shuffle(members.begin(), members.end(), *QRandomGenerator::global());
+    return members;
 }
 
 void DataWork::addCommands()
@@ -60,8 +86,8 @@ void DataWork::addCommands()
         if (!seed && ref->publisher != m_modules.enrolment->name())
             return r->fail(
                 QStringLiteral("data.unknown_publisher"), QStringLiteral("no member is called %1").arg(ref->publisher));
-        const auto fetched
-            = m_session->fetch(*ref, seed ? QHostAddress(*seed) : QHostAddress(m_modules.enrolment->virtualIp()));
+        const auto fetched = m_session->fetch(
+            *ref, seed ? QHostAddress(*seed) : QHostAddress(m_modules.enrolment->virtualIp()), otherMembers());
         if (!fetched)
             return r->fail(fetched.error().code, fetched.error().detail);
         r->reply(m_session->transferJson(*ref));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QHostAddress>
+#include <QList>
 #include <QObject>
 
 namespace pvc::core {
@@ -7,6 +9,7 @@ namespace pvc::core {
 class ControlApi;
 class DataSession;
 class Enrolment;
+class OwnerControl;
 class PeerDirectory;
 
 // The data module's wiring in pvcd (docs/data.md): the BitTorrent session runs while the host is a
@@ -20,6 +23,7 @@ public:
         Enrolment* enrolment;
         PeerDirectory* peers;
         ControlApi* control;
+        OwnerControl* owner;
     };
 
     DataWork(const QString& stateDirectory, const Modules& modules, QObject* parent);
@@ -29,6 +33,8 @@ public:
 private:
     void updateMember();
     void addCommands();
+    void applyLimits();
+    QList<QHostAddress> otherMembers() const;
 
     Modules m_modules;
     DataSession* m_session;

@@ -64,7 +64,9 @@ lt::settings_pack overlayOnly(const QHostAddress& address, quint16 port)
     pack.set_str(lt::settings_pack::user_agent, "pvc/" PVC_VERSION);
     pack.set_int(lt::settings_pack::alert_mask,
         int(lt::alert_category::status | lt::alert_category::error | lt::alert_category::storage
-            | lt::alert_category::peer));
+            | lt::alert_category::peer | lt::alert_category::connect));
+    // A peer that refused (not serving the torrent yet, a tunnel still being punched) is tried again soon.
+    pack.set_int(lt::settings_pack::min_reconnect_time, 5);
     // Members share a /16 of class E addresses: no per-IP or local-network special cases.
     pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
     return pack;
@@ -187,31 +189,40 @@ void DataSession::publish(const QString& path, const QString& publisher, Publish
             params.ti = info;
             params.save_path = parent;
             params.flags |= lt::torrent_flags::seed_mode; // just hashed: no need to check again
+            self->d->pendingPublications.insert(ref.infoHashHex(), [ref, done](const QString& error) {
+                if (!error.isEmpty())
+                    return done(makeError("data.add_failed", error));
+                qCInfo(lcData) << "publishing" << ref.toString();
+                done(ref);
+            });
             self->d->session->async_add_torrent(std::move(params));
-            qCInfo(lcData) << "publishing" << ref.toString();
-            done(ref);
         });
     }).detach();
 }
 
-Result<bool> DataSession::fetch(const DataRef& ref, const QHostAddress& seed, quint16 seedPort)
+Result<bool> DataSession::fetch(
+    const DataRef& ref, const QHostAddress& seed, const QList<QHostAddress>& others, quint16 port)
 {
     if (!d->session)
         return makeError("data.not_running", QStringLiteral("pvcd's BitTorrent session is not running"));
-    const lt::tcp::endpoint endpoint(lt::make_address_v4(seed.toString().toStdString()), seedPort);
+    std::vector<lt::tcp::endpoint> peers { { lt::make_address_v4(seed.toString().toStdString()), port } };
+    for (const QHostAddress& other : others.mid(0, MaxInitialPeers))
+        if (other != seed)
+            peers.emplace_back(lt::make_address_v4(other.toString().toStdString()), port);
     if (const auto it = d->torrents.constFind(ref.infoHashHex()); it != d->torrents.constEnd()) {
         if (it->is_valid())
-            it->connect_peer(endpoint);
+            for (const lt::tcp::endpoint& peer : peers)
+                it->connect_peer(peer);
         return true;
     }
     lt::add_torrent_params params;
     params.info_hashes = lt::info_hash_t(lt::sha1_hash(ref.infoHash.constData()));
     params.name = ref.name.toStdString();
     params.save_path = QFile::encodeName(m_cacheDirectory + QLatin1Char('/') + ref.infoHashHex()).toStdString();
-    params.peers.push_back(endpoint);
+    params.peers = std::move(peers);
     d->torrents.insert(ref.infoHashHex(), lt::torrent_handle());
     d->session->async_add_torrent(std::move(params));
-    qCInfo(lcData) << "fetching" << ref.toString() << "from" << seed.toString();
+    qCInfo(lcData) << "fetching" << ref.toString() << "from" << seed.toString() << "and" << others.size() << "members";
     return true;
 }
 

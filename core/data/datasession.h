@@ -47,8 +47,11 @@ public:
     // Hashes path (a file or a directory) into a hybrid v1+v2 torrent on a thread, then seeds it in
     // place; the answer is the reference, with this member as publisher.
     void publish(const QString& path, const QString& publisher, PublishDone done);
-    // Starts (or finds) the download of ref, asking `seed` first. Errors: data.not_running.
-    Result<bool> fetch(const DataRef& ref, const QHostAddress& seed, quint16 seedPort = DefaultPort);
+    static constexpr int MaxInitialPeers = 20;
+    // Starts (or finds) the download of ref, asking `seed` (the publisher) and up to MaxInitialPeers `others`
+    // (members that may have it too; those that do not refuse at once) first. Errors: data.not_running.
+    Result<bool> fetch(const DataRef& ref, const QHostAddress& seed, const QList<QHostAddress>& others = {},
+        quint16 port = DefaultPort);
     // Where a finished download's data is (the file or directory named ref.name), or empty while not finished.
     QString pathOf(const DataRef& ref) const;
 

@@ -6,6 +6,7 @@
 #include <QSaveFile>
 #include <cerrno>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/torrent_info.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
 namespace pvc::core {
@@ -30,12 +31,19 @@ void DataSession::pumpAlerts()
     d->session->pop_alerts(&alerts);
     for (lt::alert* alert : alerts) {
         if (const auto* added = lt::alert_cast<lt::add_torrent_alert>(alert)) {
-            const QString hex = hexOf(added->params.info_hashes.v1);
+            const lt::sha1_hash v1 = added->handle.is_valid() ? added->handle.info_hashes().v1
+                : added->params.ti                            ? added->params.ti->info_hashes().v1
+                                                              : added->params.info_hashes.v1;
+            const QString hex = hexOf(v1);
+            QString error;
             if (added->error)
-                d->errors.insert(
-                    hex, QStringLiteral("data.add_failed: ") + QString::fromStdString(added->error.message()));
+                error = QStringLiteral("data.add_failed: ") + QString::fromStdString(added->error.message());
+            if (!error.isEmpty())
+                d->errors.insert(hex, error);
             else
-                d->torrents.insert(hexOf(added->handle.info_hashes().v1), added->handle);
+                d->torrents.insert(hex, added->handle);
+            if (const auto publication = d->pendingPublications.take(hex))
+                publication(error);
         } else if (const auto* update = lt::alert_cast<lt::state_update_alert>(alert)) {
             for (const lt::torrent_status& status : update->status)
                 d->status.insert(hexOf(status.info_hashes.v1), status);
@@ -65,6 +73,12 @@ void DataSession::pumpAlerts()
             d->listening = false;
             d->listenError = QString::fromStdString(listen->message());
             qCWarning(lcData) << "cannot listen:" << d->listenError;
+        } else if (const auto* peerError = lt::alert_cast<lt::peer_error_alert>(alert)) {
+            qCDebug(lcData) << QString::fromStdString(peerError->message());
+        } else if (const auto* connecting = lt::alert_cast<lt::peer_connect_alert>(alert)) {
+            qCDebug(lcData) << QString::fromStdString(connecting->message());
+        } else if (const auto* gone = lt::alert_cast<lt::peer_disconnected_alert>(alert)) {
+            qCDebug(lcData) << QString::fromStdString(gone->message());
         } else if (const auto* error = lt::alert_cast<lt::torrent_error_alert>(alert)) {
             d->errors.insert(hexOf(error->handle.info_hashes().v1),
                 QStringLiteral("data.torrent_error: ") + QString::fromStdString(error->message()));

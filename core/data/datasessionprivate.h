@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QString>
+#include <functional>
 #include <libtorrent/session.hpp>
 #include <libtorrent/torrent_handle.hpp>
 #include <libtorrent/torrent_status.hpp>
@@ -21,6 +22,9 @@ struct DataSession::Private {
     QString listenError;
     qint64 hashFailures = 0;
     qint64 bannedPeers = 0;
+    // Publications whose torrent libtorrent has not confirmed yet: answered on its add_torrent_alert, so
+    // that nobody is given a reference before this host serves it.
+    QHash<QString, std::function<void(const QString& error)>> pendingPublications;
 };
 
 inline QString hexOf(const lt::sha1_hash& hash)

@@ -23,6 +23,8 @@ const QLatin1String WindowStart("window_start");
 const QLatin1String WindowEnd("window_end");
 const QLatin1String MemoryPercent("memory_percent");
 const QLatin1String DiskGb("disk_gb");
+const QLatin1String UploadKiBps("upload_kibps");
+const QLatin1String DownloadKiBps("download_kibps");
 const QLatin1String MaxCoresKey("max_cores"); // read-only: clients may echo it back
 const QLatin1String MemoryMbKey("memory_mb"); // read-only: what memory_percent gives on this machine
 
@@ -39,6 +41,32 @@ std::optional<int> integerIn(const QJsonValue& value, int min, int max)
     if (number != std::floor(number) || number < min || number > max)
         return std::nullopt;
     return int(number);
+}
+
+// The integer preferences: their key, range and member.
+struct IntegerField {
+    QLatin1String key;
+    int min;
+    int max;
+    int OwnerPreferences::*member;
+};
+
+const IntegerField* integerField(const QString& key)
+{
+    static const IntegerField fields[] {
+        { Cores, 1, OwnerPreferences::maxCores(), &OwnerPreferences::cores },
+        { IdleMinutes, 0, OwnerPreferences::MaxIdleMinutes, &OwnerPreferences::idleMinutes },
+        { ThrottlePercent, OwnerPreferences::MinThrottlePercent, 100, &OwnerPreferences::throttlePercent },
+        { MemoryPercent, OwnerPreferences::MinMemoryPercent, OwnerPreferences::MaxMemoryPercent,
+            &OwnerPreferences::memoryPercent },
+        { DiskGb, 1, OwnerPreferences::MaxDiskGb, &OwnerPreferences::diskGb },
+        { UploadKiBps, 0, OwnerPreferences::MaxRateKiBps, &OwnerPreferences::uploadKiBps },
+        { DownloadKiBps, 0, OwnerPreferences::MaxRateKiBps, &OwnerPreferences::downloadKiBps },
+    };
+    for (const IntegerField& field : fields)
+        if (key == field.key)
+            return &field;
+    return nullptr;
 }
 
 std::optional<QTime> timeOfDay(const QJsonValue& value)
@@ -62,7 +90,7 @@ QString hhmm(const QTime& time)
 QJsonValue storedValue(const QString& key, const QVariant& stored)
 {
     const QString text = stored.toString();
-    if (key == Cores || key == IdleMinutes || key == ThrottlePercent || key == MemoryPercent || key == DiskGb) {
+    if (integerField(key)) {
         bool ok = false;
         const int number = text.toInt(&ok);
         return ok ? QJsonValue(number) : QJsonValue(text);
@@ -120,7 +148,8 @@ QJsonObject OwnerPreferences::toJson() const
         { WhenInUseKey, whenInUse == WhenInUse::Pause ? QStringLiteral("pause") : QStringLiteral("throttle") },
         { ThrottlePercent, throttlePercent }, { RunOnBattery, runOnBattery }, { WindowEnabled, windowEnabled },
         { WindowStart, hhmm(windowStart) }, { WindowEnd, hhmm(windowEnd) }, { MemoryPercent, memoryPercent },
-        { DiskGb, diskGb }, { MaxCoresKey, maxCores() }, { MemoryMbKey, memoryMb() } };
+        { DiskGb, diskGb }, { UploadKiBps, uploadKiBps }, { DownloadKiBps, downloadKiBps }, { MaxCoresKey, maxCores() },
+        { MemoryMbKey, memoryMb() } };
 }
 
 Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, const OwnerPreferences& base)
@@ -129,30 +158,11 @@ Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, con
     for (auto it = json.constBegin(); it != json.constEnd(); ++it) {
         const QString& key = it.key();
         const QJsonValue value = it.value();
-        if (key == Cores) {
-            const auto n = integerIn(value, 1, maxCores());
+        if (const IntegerField* field = integerField(key)) {
+            const auto n = integerIn(value, field->min, field->max);
             if (!n)
-                return badValue(key, QStringLiteral("an integer from 1 to %1").arg(maxCores()));
-            p.cores = *n;
-        } else if (key == IdleMinutes) {
-            const auto n = integerIn(value, 0, MaxIdleMinutes);
-            if (!n)
-                return badValue(key, QStringLiteral("an integer from 0 to %1").arg(MaxIdleMinutes));
-            p.idleMinutes = *n;
-        } else if (key == ThrottlePercent) {
-            const auto n = integerIn(value, MinThrottlePercent, 100);
-            if (!n)
-                return badValue(key, QStringLiteral("an integer from %1 to 100").arg(MinThrottlePercent));
-            p.throttlePercent = *n;
-        } else if (key == MemoryPercent || key == DiskGb) {
-            const bool memory = key == MemoryPercent;
-            const auto n = integerIn(value, memory ? MinMemoryPercent : 1, memory ? MaxMemoryPercent : MaxDiskGb);
-            if (!n)
-                return badValue(key,
-                    QStringLiteral("an integer from %1 to %2")
-                        .arg(memory ? MinMemoryPercent : 1)
-                        .arg(memory ? MaxMemoryPercent : MaxDiskGb));
-            (memory ? p.memoryPercent : p.diskGb) = *n;
+                return badValue(key, QStringLiteral("an integer from %1 to %2").arg(field->min).arg(field->max));
+            p.*(field->member) = *n;
         } else if (key == AllButOne || key == RunOnBattery || key == WindowEnabled) {
             if (!value.isBool())
                 return badValue(key, QStringLiteral("true or false"));

@@ -31,6 +31,9 @@ struct OwnerPreferences {
     QTime windowEnd { 7, 0 };
     int memoryPercent = 50; // of the machine's memory, for the worker and all its tasks
     int diskGb = 10; // for the worker's directory
+    int uploadKiBps = 0; // BitTorrent upload rate cap in KiB/s, 0: none
+    int downloadKiBps = 0; // BitTorrent download rate cap in KiB/s, 0: none
+    static constexpr int MaxRateKiBps = 10 * 1024 * 1024; // 10 GiB/s: "no limit" in practice
 
     // The machine's physical memory in MiB (0 if unknown), from /proc/meminfo.
     static qint64 physicalMemoryMb();

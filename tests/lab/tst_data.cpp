@@ -13,6 +13,7 @@
 #include <QRandomGenerator>
 #include <QStandardPaths>
 #include <QTest>
+#include <QThread>
 #include <csignal>
 #include <memory>
 
@@ -49,10 +50,17 @@ private Q_SLOTS:
     void cleanup();
     void cleanupTestCase();
     void bytesArriveIntactInsideTheOverlay();
+    void volunteersServeEachOther();
+    void interruptedFetchResumes();
     void badReferencesAreRefused();
 
 private:
     QProcess* startCapture(const QString& node, const QString& file);
+    // A file of random bytes, readable by nobody, published by the master; its reference.
+    QString publish(const QString& name, qint64 bytes, QByteArray* sha);
+    // `pvc fetch` as nobody on node, into a directory of its own; the process (not waited for).
+    std::unique_ptr<QProcess> startFetch(const QString& node, const QString& reference, const QString& dest);
+    QJsonObject transfer(const QString& node, const QString& reference);
 
     std::unique_ptr<LabNetwork> m_lab;
     std::unique_ptr<LabGrid> m_grid;
@@ -110,23 +118,9 @@ QProcess* TstData::startCapture(const QString& node, const QString& file)
 
 void TstData::bytesArriveIntactInsideTheOverlay()
 {
-    const QString source = m_grid->nobodyDir(QStringLiteral("published")) + QStringLiteral("/genome.bin");
-    QFile file(source);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    QByteArray block(1 << 20, Qt::Uninitialized);
-    for (qint64 written = 0; written < FileBytes; written += block.size()) {
-        for (qsizetype i = 0; i < block.size(); i += 8)
-            *reinterpret_cast<quint64*>(block.data() + i) = QRandomGenerator::global()->generate64();
-        QVERIFY(file.write(block.constData(), qMin<qint64>(block.size(), FileBytes - written)) > 0);
-    }
-    file.close();
-    QVERIFY(QFile::setPermissions(source, QFileDevice::ReadOwner | QFileDevice::ReadOther | QFileDevice::WriteOwner));
-    const QByteArray expected = sha256Of(source);
-
-    const RunResult published = m_grid->pvc(master, { QStringLiteral("publish"), source }, 120000);
-    QVERIFY2(published.exitCode == 0, qPrintable(published.err + published.out));
-    m_reference = published.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts).last().trimmed();
-    QVERIFY2(m_reference.startsWith(QLatin1String("pvc-data:")), qPrintable(published.out));
+    QByteArray expected;
+    m_reference = publish(QStringLiteral("genome.bin"), FileBytes, &expected);
+    QVERIFY(!m_reference.isEmpty());
     qInfo("published %s", qPrintable(m_reference));
 
     QList<QProcess*> captures;
@@ -135,17 +129,8 @@ void TstData::bytesArriveIntactInsideTheOverlay()
     QElapsedTimer timer;
     timer.start();
     std::vector<std::unique_ptr<QProcess>> fetches;
-    for (const QString& node : volunteers) {
-        const QString dest = m_grid->nobodyDir(node + QStringLiteral("-fetched"));
-        auto fetch = std::make_unique<QProcess>();
-        fetch->start(QStringLiteral("ip"),
-            { QStringLiteral("netns"), QStringLiteral("exec"), m_lab->namespaceName(node), QStringLiteral("setpriv"),
-                QStringLiteral("--reuid=nobody"), QStringLiteral("--regid=nogroup"), QStringLiteral("--clear-groups"),
-                QStringLiteral("--"), QStringLiteral("env"),
-                QStringLiteral("XDG_RUNTIME_DIR=") + m_grid->runtimeDir(node), LabGrid::binary(QStringLiteral("pvc")),
-                QStringLiteral("--control"), m_grid->controlPath(node), QStringLiteral("fetch"), m_reference, dest });
-        fetches.push_back(std::move(fetch));
-    }
+    for (const QString& node : volunteers)
+        fetches.push_back(startFetch(node, m_reference, node + QStringLiteral("-fetched")));
     for (std::size_t i = 0; i < fetches.size(); ++i) {
         QVERIFY2(
             fetches[i]->waitForFinished(240000), qPrintable(volunteers.at(qsizetype(i)) + QStringLiteral(": no end")));
@@ -176,6 +161,115 @@ void TstData::bytesArriveIntactInsideTheOverlay()
     // The swarm is reported in the status.
     const QJsonObject data = m_grid->status(master).value(QLatin1String("data")).toObject();
     QVERIFY2(data.value(QLatin1String("uploaded_bytes")).toInteger() > 0, QJsonDocument(data).toJson().constData());
+}
+
+QString TstData::publish(const QString& name, qint64 bytes, QByteArray* sha)
+{
+    const QString source = m_grid->nobodyDir(QStringLiteral("published-") + name) + QLatin1Char('/') + name;
+    QFile file(source);
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QByteArray block(1 << 20, Qt::Uninitialized);
+    for (qint64 written = 0; written < bytes; written += block.size()) {
+        for (qsizetype i = 0; i + 8 <= block.size(); i += 8)
+            *reinterpret_cast<quint64*>(block.data() + i) = QRandomGenerator::global()->generate64();
+        const qint64 size = qMin<qint64>(block.size(), bytes - written);
+        if (file.write(block.constData(), size) != size)
+            return {};
+        hash.addData(QByteArrayView(block.constData(), size));
+    }
+    file.close();
+    QFile::setPermissions(source, QFileDevice::ReadOwner | QFileDevice::ReadOther | QFileDevice::WriteOwner);
+    *sha = hash.result().toHex();
+    const RunResult published = m_grid->pvc(master, { QStringLiteral("publish"), source }, 120000);
+    const QString reference = published.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(1).trimmed();
+    if (published.exitCode != 0 || !reference.startsWith(QLatin1String("pvc-data:"))) {
+        qWarning("publish failed: %s %s", qPrintable(published.out), qPrintable(published.err));
+        return {};
+    }
+    return reference;
+}
+
+std::unique_ptr<QProcess> TstData::startFetch(const QString& node, const QString& reference, const QString& dest)
+{
+    auto fetch = std::make_unique<QProcess>();
+    fetch->start(QStringLiteral("ip"),
+        { QStringLiteral("netns"), QStringLiteral("exec"), m_lab->namespaceName(node), QStringLiteral("setpriv"),
+            QStringLiteral("--reuid=nobody"), QStringLiteral("--regid=nogroup"), QStringLiteral("--clear-groups"),
+            QStringLiteral("--"), QStringLiteral("env"), QStringLiteral("XDG_RUNTIME_DIR=") + m_grid->runtimeDir(node),
+            LabGrid::binary(QStringLiteral("pvc")), QStringLiteral("--control"), m_grid->controlPath(node),
+            QStringLiteral("fetch"), reference, m_grid->nobodyDir(dest) });
+    return fetch;
+}
+
+QJsonObject TstData::transfer(const QString& node, const QString& reference)
+{
+    const QString hash = reference.mid(9, 40);
+    for (const QJsonValue& value :
+        m_grid->status(node).value(QLatin1String("data")).toObject().value(QLatin1String("transfers")).toArray())
+        if (value.toObject().value(QLatin1String("info_hash")).toString() == hash)
+            return value.toObject();
+    return {};
+}
+
+void TstData::volunteersServeEachOther()
+{
+    // The master's uplink capped at 4 MiB/s: three volunteers that each need 100 MB get most of it from each other.
+    QCOMPARE(
+        m_grid->pvc(master, { QStringLiteral("set"), QStringLiteral("upload"), QStringLiteral("4096") }).exitCode, 0);
+    QByteArray expected;
+    const QString reference = publish(QStringLiteral("model.bin"), 100LL * 1000 * 1000, &expected);
+    QVERIFY(!reference.isEmpty());
+    std::vector<std::unique_ptr<QProcess>> fetches;
+    for (const QString& node : volunteers)
+        fetches.push_back(startFetch(node, reference, node + QStringLiteral("-model")));
+    for (std::size_t i = 0; i < fetches.size(); ++i) {
+        const QString node = volunteers.at(qsizetype(i));
+        QVERIFY2(fetches[i]->waitForFinished(240000) && fetches[i]->exitCode() == 0,
+            qPrintable(node + QStringLiteral(": ") + QString::fromUtf8(fetches[i]->readAllStandardError())));
+        QCOMPARE(sha256Of(m_grid->dir() + QLatin1Char('/') + node + QStringLiteral("-model/model.bin")), expected);
+    }
+    qint64 downloaded = 0;
+    for (const QString& node : volunteers)
+        downloaded += transfer(node, reference).value(QLatin1String("downloaded_bytes")).toInteger();
+    const qint64 fromMaster = transfer(master, reference).value(QLatin1String("uploaded_bytes")).toInteger();
+    qInfo("volunteers downloaded %lld MB in all; the master uploaded %lld MB of it", downloaded / 1000000,
+        fromMaster / 1000000);
+    QVERIFY(fromMaster > 0);
+    QVERIFY2(downloaded > fromMaster * 3 / 2, "the volunteers did not serve each other");
+    QCOMPARE(m_grid->pvc(master, { QStringLiteral("set"), QStringLiteral("upload"), QStringLiteral("0") }).exitCode, 0);
+}
+
+void TstData::interruptedFetchResumes()
+{
+    // The master's uplink capped so that the fetch takes a while; pvcd is killed a third of the way in.
+    const QString node = QStringLiteral("hcone");
+    QCOMPARE(
+        m_grid->pvc(master, { QStringLiteral("set"), QStringLiteral("upload"), QStringLiteral("8192") }).exitCode, 0);
+    QByteArray expected;
+    const qint64 size = 100LL * 1000 * 1000;
+    const QString reference = publish(QStringLiteral("atlas.bin"), size, &expected);
+    QVERIFY(!reference.isEmpty());
+    auto fetch = startFetch(node, reference, QStringLiteral("atlas-1"));
+    QVERIFY2(
+        LabGrid::waitFor(
+            [&] { return transfer(node, reference).value(QLatin1String("progress")).toDouble() >= 0.3; }, 60000, 200),
+        QJsonDocument(transfer(node, reference)).toJson().constData());
+    QThread::msleep(5500); // one more save of the resume data
+    const double before = transfer(node, reference).value(QLatin1String("progress")).toDouble();
+    m_grid->killDaemon(node);
+    fetch->waitForFinished(10000);
+    QVERIFY(fetch->exitCode() != 0); // pvc says the connection to pvcd went
+    QVERIFY2(m_grid->restartDaemon(node), qPrintable(m_grid->error()));
+    QCOMPARE(m_grid->pvc(master, { QStringLiteral("set"), QStringLiteral("upload"), QStringLiteral("0") }).exitCode, 0);
+    fetch = startFetch(node, reference, QStringLiteral("atlas-2"));
+    QVERIFY2(fetch->waitForFinished(240000) && fetch->exitCode() == 0, fetch->readAllStandardError().constData());
+    QCOMPARE(sha256Of(m_grid->dir() + QStringLiteral("/atlas-2/atlas.bin")), expected);
+    const qint64 downloaded = transfer(node, reference).value(QLatin1String("downloaded_bytes")).toInteger();
+    qInfo("killed at %.0f%%; downloaded %lld MB in all for a %lld MB file", before * 100, downloaded / 1000000,
+        size / 1000000);
+    QVERIFY2(downloaded < size * 12 / 10, qPrintable(QString::number(downloaded)));
 }
 
 void TstData::badReferencesAreRefused()
