@@ -64,7 +64,7 @@ lt::settings_pack overlayOnly(const QHostAddress& address, quint16 port)
     pack.set_str(lt::settings_pack::user_agent, "pvc/" PVC_VERSION);
     pack.set_int(lt::settings_pack::alert_mask,
         int(lt::alert_category::status | lt::alert_category::error | lt::alert_category::storage
-            | lt::alert_category::peer | lt::alert_category::connect));
+            | lt::alert_category::peer));
     // A peer that refused (not serving the torrent yet, a tunnel still being punched) is tried again soon.
     pack.set_int(lt::settings_pack::min_reconnect_time, 5);
     // Members share a /16 of class E addresses: no per-IP or local-network special cases.

@@ -73,12 +73,6 @@ void DataSession::pumpAlerts()
             d->listening = false;
             d->listenError = QString::fromStdString(listen->message());
             qCWarning(lcData) << "cannot listen:" << d->listenError;
-        } else if (const auto* peerError = lt::alert_cast<lt::peer_error_alert>(alert)) {
-            qCDebug(lcData) << QString::fromStdString(peerError->message());
-        } else if (const auto* connecting = lt::alert_cast<lt::peer_connect_alert>(alert)) {
-            qCDebug(lcData) << QString::fromStdString(connecting->message());
-        } else if (const auto* gone = lt::alert_cast<lt::peer_disconnected_alert>(alert)) {
-            qCDebug(lcData) << QString::fromStdString(gone->message());
         } else if (const auto* error = lt::alert_cast<lt::torrent_error_alert>(alert)) {
             d->errors.insert(hexOf(error->handle.info_hashes().v1),
                 QStringLiteral("data.torrent_error: ") + QString::fromStdString(error->message()));
