@@ -141,6 +141,14 @@ void printStatus(const QJsonObject& s)
     const QJsonObject worker = s.value(QLatin1String("worker")).toObject();
     if (!worker.isEmpty())
         out(tr("Worker:     %1\n").arg(workerLine(worker)));
+    const QJsonObject data = s.value(QLatin1String("data")).toObject();
+    if (!data.isEmpty())
+        out(tr("Data:       %1 transfers, %2 MB cached, %3 MB up, %4 MB down%5\n")
+                .arg(data.value(QLatin1String("transfers")).toArray().size())
+                .arg(data.value(QLatin1String("cache_bytes")).toInteger() / 1000000)
+                .arg(data.value(QLatin1String("uploaded_bytes")).toInteger() / 1000000)
+                .arg(data.value(QLatin1String("downloaded_bytes")).toInteger() / 1000000)
+                .arg(data.value(QLatin1String("listening")).toBool() ? QString() : tr(" (not listening)")));
     const QJsonObject error = s.value(QLatin1String("error")).toObject();
     if (!error.isEmpty())
         out(tr("Last error: %1\n").arg(errorText(str(error, "code"), str(error, "detail"))));
