@@ -276,7 +276,7 @@ QJsonObject DataSession::statusJson() const
     return QJsonObject { { QStringLiteral("listening"), d->listening }, { QStringLiteral("transfers"), transfers },
         { QStringLiteral("cache_bytes"), cache }, { QStringLiteral("uploaded_bytes"), up },
         { QStringLiteral("downloaded_bytes"), down }, { QStringLiteral("hash_failures"), d->hashFailures },
-        { QStringLiteral("banned_peers"), d->bannedPeers } };
+        { QStringLiteral("banned_peers"), QJsonArray::fromStringList(QStringList(d->banned.values())) } };
 }
 
 void DataSession::saveResumeData()

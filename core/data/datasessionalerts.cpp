@@ -65,7 +65,7 @@ void DataSession::pumpAlerts()
         } else if (lt::alert_cast<lt::hash_failed_alert>(alert)) {
             ++d->hashFailures;
         } else if (const auto* ban = lt::alert_cast<lt::peer_ban_alert>(alert)) {
-            ++d->bannedPeers;
+            d->banned.insert(QString::fromStdString(ban->endpoint.address().to_string()));
             qCWarning(lcData) << "banned a peer that sent corrupt data:" << QString::fromStdString(ban->message());
         } else if (lt::alert_cast<lt::listen_succeeded_alert>(alert)) {
             d->listening = true;

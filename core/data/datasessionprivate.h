@@ -4,6 +4,7 @@
 #include "data/datasession.h"
 
 #include <QHash>
+#include <QSet>
 #include <QString>
 #include <functional>
 #include <libtorrent/session.hpp>
@@ -21,7 +22,7 @@ struct DataSession::Private {
     bool listening = false;
     QString listenError;
     qint64 hashFailures = 0;
-    qint64 bannedPeers = 0;
+    QSet<QString> banned; // addresses of peers banned for corrupt data
     // Publications whose torrent libtorrent has not confirmed yet: answered on its add_torrent_alert, so
     // that nobody is given a reference before this host serves it.
     QHash<QString, std::function<void(const QString& error)>> pendingPublications;

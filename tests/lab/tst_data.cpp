@@ -52,6 +52,7 @@ private Q_SLOTS:
     void bytesArriveIntactInsideTheOverlay();
     void volunteersServeEachOther();
     void interruptedFetchResumes();
+    void lyingPeerIsBanned();
     void badReferencesAreRefused();
 
 private:
@@ -270,6 +271,39 @@ void TstData::interruptedFetchResumes()
     qInfo("killed at %.0f%%; downloaded %lld MB in all for a %lld MB file", before * 100, downloaded / 1000000,
         size / 1000000);
     QVERIFY2(downloaded < size * 12 / 10, qPrintable(QString::number(downloaded)));
+}
+
+void TstData::lyingPeerIsBanned()
+{
+    // pub fetches a file, then its copy is corrupted under its running pvcd, which goes on serving it.
+    QByteArray expected;
+    const QString reference = publish(QStringLiteral("lies.bin"), 24LL * 1000 * 1000, &expected);
+    QVERIFY(!reference.isEmpty());
+    auto first = startFetch(QStringLiteral("pub"), reference, QStringLiteral("lies-pub"));
+    QVERIFY2(first->waitForFinished(120000) && first->exitCode() == 0, first->readAllStandardError().constData());
+    QFile cached(m_grid->stateDir(QStringLiteral("pub")) + QStringLiteral("/data/") + reference.mid(9, 40)
+        + QStringLiteral("/lies.bin"));
+    QVERIFY2(cached.open(QIODevice::ReadWrite), qPrintable(cached.fileName()));
+    QByteArray garbage(cached.size(), Qt::Uninitialized);
+    for (char& c : garbage)
+        c = char(QRandomGenerator::global()->bounded(256));
+    QCOMPARE(cached.write(garbage), garbage.size());
+    cached.close();
+
+    // hsym fetches with the honest master slowed down, so the liar offers most pieces.
+    QCOMPARE(
+        m_grid->pvc(master, { QStringLiteral("set"), QStringLiteral("upload"), QStringLiteral("2048") }).exitCode, 0);
+    auto fetch = startFetch(QStringLiteral("hsym"), reference, QStringLiteral("lies-hsym"));
+    const bool done = fetch->waitForFinished(180000) && fetch->exitCode() == 0;
+    QCOMPARE(m_grid->pvc(master, { QStringLiteral("set"), QStringLiteral("upload"), QStringLiteral("0") }).exitCode, 0);
+    QVERIFY2(done, fetch->readAllStandardError().constData());
+    QCOMPARE(sha256Of(m_grid->dir() + QStringLiteral("/lies-hsym/lies.bin")), expected);
+    const QJsonObject data = m_grid->status(QStringLiteral("hsym")).value(QLatin1String("data")).toObject();
+    const QStringList banned = data.value(QLatin1String("banned_peers")).toVariant().toStringList();
+    qInfo("hsym: %lld pieces failed their hash; banned: %s", data.value(QLatin1String("hash_failures")).toInteger(),
+        qPrintable(banned.join(u' ')));
+    QVERIFY(data.value(QLatin1String("hash_failures")).toInteger() > 0);
+    QCOMPARE(banned, QStringList { m_grid->virtualIp(QStringLiteral("pub")) }); // the liar, and only it
 }
 
 void TstData::badReferencesAreRefused()
