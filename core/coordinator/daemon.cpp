@@ -9,6 +9,7 @@
 #include "coordinator/gridwork.h"
 #include "coordinator/peerdirectory.h"
 #include "coordinator/policystore.h"
+#include "data/dataref.h"
 #include "grid/ownercontrol.h"
 #include "ipc/frame.h"
 #include "security/peersession.h"
@@ -43,6 +44,8 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
 {
     connectPeersToTunnels();
     connectMembership();
+    m_grid->setDataFetcher(
+        [this](const DataRef& ref, DataWork::Done done) { m_data->fetchForTask(ref, std::move(done)); });
 }
 
 Daemon::~Daemon() = default;

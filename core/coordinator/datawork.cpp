@@ -12,6 +12,7 @@
 
 #include <QJsonArray>
 #include <QRandomGenerator>
+#include <QTimer>
 #include <algorithm>
 
 namespace pvc::core {
@@ -20,7 +21,11 @@ DataWork::DataWork(const QString& stateDirectory, const Modules& modules, QObjec
     : QObject(parent)
     , m_modules(modules)
     , m_session(new DataSession(stateDirectory + QStringLiteral("/data"), this))
+    , m_waitCheck(new QTimer(this))
 {
+    m_waitCheck->setInterval(1000);
+    connect(m_waitCheck, &QTimer::timeout, this, &DataWork::answerWaiting);
+    connect(m_session, &DataSession::transferFinished, this, &DataWork::answerWaiting);
 }
 
 DataWork::~DataWork() = default;
@@ -68,6 +73,46 @@ QList<QHostAddress> DataWork::otherMembers() const
     return members;
 }
 
+Result<bool> DataWork::startFetch(const DataRef& ref)
+{
+    const auto seed = m_modules.peers->addressOf(ref.publisher);
+    if (!seed && ref.publisher != m_modules.enrolment->name())
+        return makeError("data.unknown_publisher", QStringLiteral("no member is called %1").arg(ref.publisher));
+    const QHostAddress from = seed ? QHostAddress(*seed) : QHostAddress(m_modules.enrolment->virtualIp());
+    return m_session->fetch(ref, from, otherMembers());
+}
+
+void DataWork::fetchForTask(const DataRef& ref, Done done)
+{
+    const QString here = m_session->pathOf(ref);
+    if (!here.isEmpty())
+        return done(here);
+    const auto fetched = startFetch(ref);
+    if (!fetched)
+        return done(fetched.error());
+    m_waiting[ref.infoHashHex()].append({ ref, std::move(done) });
+    m_waitCheck->start();
+}
+
+void DataWork::answerWaiting()
+{
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        const DataRef ref = it->first().first;
+        const QString path = m_session->pathOf(ref);
+        const QString error = m_session->transferJson(ref).value(QLatin1String("error")).toString();
+        if (path.isEmpty() && error.isEmpty()) {
+            ++it;
+            continue;
+        }
+        const auto waiting = std::move(*it);
+        it = m_waiting.erase(it);
+        for (const auto& [waitingRef, done] : waiting)
+            done(path.isEmpty() ? Result<QString>(makeError("data.fetch_failed", error)) : Result<QString>(path));
+    }
+    if (m_waiting.isEmpty())
+        m_waitCheck->stop();
+}
+
 void DataWork::addCommands()
 {
     using Responder = ControlApi::Responder;
@@ -82,12 +127,7 @@ void DataWork::addCommands()
         const auto ref = DataRef::parse(str(a, "reference"));
         if (!ref)
             return r->fail(ref.error().code, ref.error().detail);
-        const auto seed = m_modules.peers->addressOf(ref->publisher);
-        if (!seed && ref->publisher != m_modules.enrolment->name())
-            return r->fail(
-                QStringLiteral("data.unknown_publisher"), QStringLiteral("no member is called %1").arg(ref->publisher));
-        const auto fetched = m_session->fetch(
-            *ref, seed ? QHostAddress(*seed) : QHostAddress(m_modules.enrolment->virtualIp()), otherMembers());
+        const auto fetched = startFetch(*ref);
         if (!fetched)
             return r->fail(fetched.error().code, fetched.error().detail);
         r->reply(m_session->transferJson(*ref));

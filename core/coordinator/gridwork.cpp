@@ -23,8 +23,9 @@ QString relayProgram()
     return set.isEmpty() ? QCoreApplication::applicationDirPath() + QStringLiteral("/pvc-sandbox-relay") : set;
 }
 
-SandboxSpec baseSpec(const QString& gridDirectory, const QString& socketPath)
+SandboxSpec baseSpec(const QString& stateDirectory, const QString& socketPath)
 {
+    const QString gridDirectory = stateDirectory + QStringLiteral("/grid");
     SandboxSpec spec;
     spec.bwrap = QStandardPaths::findExecutable(QStringLiteral("bwrap"));
     spec.worker = QStandardPaths::findExecutable(QStringLiteral("work_queue_worker"));
@@ -32,6 +33,8 @@ SandboxSpec baseSpec(const QString& gridDirectory, const QString& socketPath)
     spec.workDirectory = gridDirectory + QStringLiteral("/work");
     spec.hostsPath = gridDirectory + QStringLiteral("/hosts");
     spec.socketPath = socketPath;
+    spec.dataDirectory = stateDirectory + QStringLiteral("/data");
+    spec.dataSocketPath = gridDirectory + QStringLiteral("/data.sock");
     return spec;
 }
 
@@ -54,8 +57,10 @@ GridWork::GridWork(const QString& stateDirectory, const Modules& modules, QObjec
     , m_modules(modules)
     , m_socketPath(stateDirectory + QStringLiteral("/grid/manager.sock"))
 {
-    const QString gridDirectory = stateDirectory + QStringLiteral("/grid");
-    const SandboxSpec spec = baseSpec(gridDirectory, m_socketPath);
+    const SandboxSpec spec = baseSpec(stateDirectory, m_socketPath);
+    m_dataSocketPath = spec.dataSocketPath;
+    m_dataGate = new DataGate(spec.dataDirectory, QString::fromLatin1(SandboxSpec::DataInside), this);
+    QDir().mkpath(spec.dataDirectory);
     m_unavailable = missingProgram(spec);
     m_worker = new WorkerSupervisor(spec, stateDirectory + QStringLiteral("/logs/worker.log"), this);
     m_relay = new ManagerRelay(
@@ -93,7 +98,7 @@ void GridWork::start()
     }
     QDir().mkpath(QFileInfo(m_socketPath).absolutePath());
     QString error;
-    if (!m_relay->listen(m_socketPath, &error)) {
+    if (!m_relay->listen(m_socketPath, &error) || !m_dataGate->listen(m_dataSocketPath, &error)) {
         m_unavailable = error;
         qCWarning(lcGrid) << "no grid work on this host:" << error;
         return;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "coordinator/datagate.h"
+
 #include <QJsonObject>
 #include <QObject>
 
@@ -29,6 +31,8 @@ public:
     GridWork(const QString& stateDirectory, const Modules& modules, QObject* parent);
     ~GridWork() override;
 
+    // How tasks get pvc-data: inputs (DataWork's fetch-and-wait); before start().
+    void setDataFetcher(DataGate::Fetcher fetcher) { m_dataGate->setFetcher(std::move(fetcher)); }
     // Before start(): no worker will run, and the status says why.
     void disable(const QString& why) { m_unavailable = why; }
     void start();
@@ -43,6 +47,8 @@ private:
     QString m_socketPath;
     QString m_unavailable; // why no worker can run here (a program is missing), or empty
     ManagerRelay* m_relay;
+    DataGate* m_dataGate;
+    QString m_dataSocketPath;
     WorkerSupervisor* m_worker;
     int m_lastCores = 0;
 };

@@ -18,6 +18,8 @@ using pvc::core::StreamSplice;
 namespace {
 
 struct Options {
+    QString fetch; // a pvc-data: reference: ask pvcd for it and print its path, then exit
+    QString dataSocket;
     QString socketPath;
     quint16 port = 0;
     quint64 memoryLimit = 0;
@@ -39,9 +41,18 @@ std::optional<Options> parseOptions(const QCoreApplication& app)
     parser.addOption({ QStringLiteral("max-processes"),
         QStringLiteral("Processes COMMAND and its children may have at once (counted in this sandbox only)."),
         QStringLiteral("n") });
+    parser.addOption({ QStringLiteral("fetch"),
+        QStringLiteral("For a task: ask pvcd for this pvc-data: input, wait, and print its read-only path."),
+        QStringLiteral("reference") });
+    parser.addOption({ QStringLiteral("data-socket"), QStringLiteral("pvcd's data socket (default /pvc/data.sock)."),
+        QStringLiteral("path"), QStringLiteral("/pvc/data.sock") });
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The worker and its arguments, after --."));
     parser.process(app);
     Options options;
+    options.fetch = parser.value(QStringLiteral("fetch"));
+    options.dataSocket = parser.value(QStringLiteral("data-socket"));
+    if (!options.fetch.isEmpty())
+        return options;
     bool portOk = false;
     options.socketPath = parser.value(QStringLiteral("socket"));
     options.port = parser.value(QStringLiteral("port")).toUShort(&portOk);
@@ -81,6 +92,32 @@ void relay(QTcpServer& server, const QString& socketPath)
     }
 }
 
+// `--fetch REF`: one line to pvcd's data socket, one line back. Exit 0 with the path on stdout, else 2.
+int fetchData(const Options& options)
+{
+    QLocalSocket socket;
+    socket.connectToServer(options.dataSocket);
+    if (!socket.waitForConnected(5000)) {
+        std::fprintf(stderr, "pvc-sandbox-relay: no data socket at %s: %s\n", qPrintable(options.dataSocket),
+            qPrintable(socket.errorString()));
+        return 2;
+    }
+    socket.write(options.fetch.toUtf8() + '\n');
+    socket.flush();
+    QByteArray answer;
+    while (
+        !answer.contains('\n') && answer.size() <= 4096 && (socket.bytesAvailable() > 0 || socket.waitForReadyRead(-1)))
+        answer += socket.readAll();
+    answer = answer.trimmed();
+    if (!answer.startsWith("ok ")) {
+        std::fprintf(
+            stderr, "pvc-sandbox-relay: %s\n", answer.isEmpty() ? "pvcd closed the data socket" : answer.constData());
+        return 2;
+    }
+    std::fprintf(stdout, "%s\n", answer.mid(3).constData());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -90,6 +127,8 @@ int main(int argc, char** argv)
     const auto options = parseOptions(app);
     if (!options)
         return 2;
+    if (!options->fetch.isEmpty())
+        return fetchData(*options);
     QTcpServer server;
     if (!server.listen(QHostAddress::LocalHost, options->port)) {
         qCCritical(lcGrid) << "relay: cannot listen on 127.0.0.1:" << options->port << server.errorString();

@@ -49,6 +49,11 @@ QStringList SandboxSpec::arguments() const
     args << QStringLiteral("--bind") << workDirectory << inside(WorkInside);
     args << QStringLiteral("--ro-bind") << relay << inside(RelayInside);
     args << QStringLiteral("--bind") << socketPath << inside(SocketInside);
+    // Data by BitTorrent (docs/data.md): the cache read-only, and the one socket that asks for an input.
+    if (!dataDirectory.isEmpty())
+        args << QStringLiteral("--ro-bind") << dataDirectory << inside(DataInside);
+    if (!dataSocketPath.isEmpty())
+        args << QStringLiteral("--bind") << dataSocketPath << inside(DataSocketInside);
     args << QStringLiteral("--chdir") << inside(WorkInside);
     args << QStringLiteral("--clearenv") << QStringLiteral("--setenv") << QStringLiteral("HOME") << inside(HomeInside)
          << QStringLiteral("--setenv") << QStringLiteral("PATH") << QStringLiteral("/usr/bin:/bin")

@@ -18,6 +18,8 @@ struct SandboxSpec {
     static constexpr const char* RelayInside = "/pvc/pvc-sandbox-relay";
     static constexpr const char* HomeInside = "/home/pvc";
     static constexpr quint16 ManagerPortInside = 9123;
+    static constexpr const char* DataInside = "/pvc/data";
+    static constexpr const char* DataSocketInside = "/pvc/data.sock";
 
     QString bwrap; // the bwrap binary
     QString relay; // pvc-sandbox-relay on the host, bound in read-only
@@ -25,6 +27,8 @@ struct SandboxSpec {
     QString workDirectory; // on the host: the only writable place inside
     QString socketPath; // on the host: pvcd's end of the manager connection
     QString hostsPath; // on the host: hostsFile(), bound in as /etc/hosts
+    QString dataDirectory; // on the host: pvcd's BitTorrent cache, bound in read-only; empty: none
+    QString dataSocketPath; // on the host: where a task asks pvcd for a pvc-data: input; empty: none
     QString hostName; // the member's name: the sandbox's hostname, so the worker reports it
     QStringList features; // work_queue_worker --feature
     int cores = 1;

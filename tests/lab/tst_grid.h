@@ -24,6 +24,7 @@ inline const QString workerComm = QStringLiteral("work_queue_work");
 constexpr quint16 managerPort = 9123;
 inline const QString policy = QStringLiteral(R"({"format":"pvc-policy-1","rules":[
     {"from":"group:volunteer","to":"group:master","proto":"tcp","ports":"9123"},
+    {"from":"any","to":"any","proto":"tcp","ports":"6881"},
     {"from":"any","to":"any","proto":"icmp"}]})");
 
 inline QString str(const QJsonObject& object, const char* key)
@@ -90,6 +91,7 @@ private Q_SLOTS:
     void throttleHolds();
     void badInputFromManager();
     void diskAndProcessCapsHold();
+    void tasksShareTheCache();
     void lostVolunteerLosesNothing();
 
 private:

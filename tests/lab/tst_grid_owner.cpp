@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QTest>
 #include <QThread>
 
@@ -321,6 +322,44 @@ void TstGrid::diskAndProcessCapsHold()
              QStringList { QStringLiteral("memory"), QStringLiteral("50") } })
         QCOMPARE(m_grid->pvc(pub, QStringList { QStringLiteral("set") } + set).exitCode, 0);
     QThread::msleep(3000); // the forked sleeps end
+}
+
+void TstGrid::tasksShareTheCache()
+{
+    // The master publishes a 20 MB input; ten tasks on one volunteer name it and hash it.
+    const QString input = m_grid->nobodyDir(QStringLiteral("shared-input")) + QStringLiteral("/db.bin");
+    QByteArray bytes(20 * 1000 * 1000, Qt::Uninitialized);
+    for (char& c : bytes)
+        c = char(QRandomGenerator::global()->bounded(256));
+    QVERIFY(writeFile(input, bytes));
+    const RunResult published = m_grid->pvc(master, { QStringLiteral("publish"), input }, 60000);
+    const QString reference = published.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts).value(1).trimmed();
+    QVERIFY2(reference.startsWith(QLatin1String("pvc-data:")), qPrintable(published.out + published.err));
+    QJsonArray tasks;
+    for (int i = 0; i < 10; ++i)
+        tasks.append(task(QStringLiteral("db-%1").arg(i),
+            QStringLiteral("p=$(/pvc/pvc-sandbox-relay --fetch %1) && sha256sum < \"$p\" > out && echo \"$p\" >> out")
+                .arg(reference),
+            {}, { file(m_work + QStringLiteral("/db-%1.out").arg(i), QStringLiteral("out")) },
+            QStringLiteral("pvc-host-") + pub));
+    const QJsonObject report = runBatch(QStringLiteral("shared"), tasks, 180000);
+    QVERIFY2(report.value(QLatin1String("complete")).toBool(), QJsonDocument(report).toJson().constData());
+    const QByteArray expected = sha256Of(bytes);
+    for (int i = 0; i < 10; ++i) {
+        const QByteArray out = readFile(m_work + QStringLiteral("/db-%1.out").arg(i));
+        QVERIFY2(out.startsWith(expected), out.constData());
+        QVERIFY2(out.contains("/pvc/data/"), out.constData()); // read in place, from the shared cache
+    }
+    // One download for ten tasks.
+    const QString hash = reference.mid(9, 40);
+    qint64 downloaded = -1;
+    for (const QJsonValue& value :
+        m_grid->status(pub).value(QLatin1String("data")).toObject().value(QLatin1String("transfers")).toArray())
+        if (value.toObject().value(QLatin1String("info_hash")).toString() == hash)
+            downloaded = value.toObject().value(QLatin1String("downloaded_bytes")).toInteger();
+    qInfo("ten tasks, one input of %lld MB: the volunteer downloaded %lld MB", qint64(bytes.size()) / 1000000,
+        downloaded / 1000000);
+    QVERIFY(downloaded >= bytes.size() && downloaded < bytes.size() * 3 / 2);
 }
 
 void TstGrid::lostVolunteerLosesNothing()

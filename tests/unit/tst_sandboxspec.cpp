@@ -68,6 +68,19 @@ private Q_SLOTS:
                 QVERIFY2(arg.startsWith(QLatin1String("/home/owner/.local/share/pvc/grid/")), qPrintable(arg));
     }
 
+    void dataIsReadOnly()
+    {
+        SandboxSpec s = spec();
+        s.dataDirectory = QStringLiteral("/home/owner/.local/share/pvc/data");
+        s.dataSocketPath = QStringLiteral("/home/owner/.local/share/pvc/grid/data.sock");
+        const QStringList args = s.arguments();
+        QVERIFY(find(args, { QStringLiteral("--ro-bind"), s.dataDirectory, QStringLiteral("/pvc/data") }) >= 0);
+        QVERIFY(find(args, { QStringLiteral("--bind"), s.dataDirectory, QStringLiteral("/pvc/data") }) < 0);
+        QVERIFY(find(args, { QStringLiteral("--bind"), s.dataSocketPath, QStringLiteral("/pvc/data.sock") }) >= 0);
+        // Without data, neither is there.
+        QVERIFY(!spec().arguments().contains(QStringLiteral("/pvc/data")));
+    }
+
     void environmentIsReset()
     {
         const QStringList args = spec().arguments();
