@@ -1,5 +1,6 @@
 #include "admincli.h"
 
+#include "admindata.h"
 #include "common/logging.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterservice.h"
@@ -270,6 +271,7 @@ struct Command {
     const char* description;
     void (*addOptions)(QCommandLineParser& parser); // --dir and --help are every command's
     int (*run)(QCommandLineParser& parser); // returns the exit code
+    bool needsDir = true; // the master's directory (--dir)
 };
 
 // In the order of the usage text.
@@ -284,6 +286,11 @@ const Command Commands[] {
     { QLatin1String("revoke"), "Revoke a member by name", "Revoke a member.", addRevokeArguments, runRevoke },
     { QLatin1String("policy"), "'policy set FILE' publishes the global policy; 'policy show' prints it",
         "Set or show the global policy (docs/policy.md).", addPolicyArguments, runPolicy },
+    { QLatin1String("publish"), "Seed a FILE or DIR to the members; prints its pvc-data: reference",
+        "Publish data by BitTorrent through the master host's pvcd (docs/data.md).", addDataOptions, runPublish,
+        false },
+    { QLatin1String("data"), "'data list': what the master host's pvcd publishes and fetches",
+        "List the data the master host's pvcd seeds and fetches.", addDataOptions, runData, false },
 };
 
 QString usage()
@@ -331,7 +338,7 @@ int runAdminCommand(const QStringList& arguments)
     QStringList rest = arguments;
     rest.removeAt(1);
     parser.process(rest);
-    if (!parser.isSet(DirOption))
+    if (command->needsDir && !parser.isSet(DirOption))
         return fail(QStringLiteral("%1 needs --dir DIR").arg(name));
     return command->run(parser);
 }

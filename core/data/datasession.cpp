@@ -250,7 +250,7 @@ QJsonObject DataSession::transferJson(const DataRef& ref) const
         { QStringLiteral("bytes_total"), qint64(s.total_wanted) },
         { QStringLiteral("download_rate"), s.download_payload_rate },
         { QStringLiteral("upload_rate"), s.upload_payload_rate }, { QStringLiteral("peers"), s.num_peers },
-        { QStringLiteral("downloaded_bytes"), qint64(s.all_time_download) },
+        { QStringLiteral("seeds"), s.num_seeds }, { QStringLiteral("downloaded_bytes"), qint64(s.all_time_download) },
         { QStringLiteral("uploaded_bytes"), qint64(s.all_time_upload) } };
     if (s.errc.failed() || d->errors.contains(hex))
         transfer.insert(QStringLiteral("error"),
