@@ -164,6 +164,8 @@ std::optional<QJsonObject> preferenceChange(const QString& name, const QString& 
         return QJsonObject { { QStringLiteral("upload_kibps"), numberOrText(value) } };
     if (name == QLatin1String("download"))
         return QJsonObject { { QStringLiteral("download_kibps"), numberOrText(value) } };
+    if (name == QLatin1String("cache"))
+        return QJsonObject { { QStringLiteral("cache_mb"), numberOrText(value) } };
     return std::nullopt;
 }
 
@@ -191,7 +193,7 @@ int runSetPolicy(const Invocation& invocation)
     const QStringList& positional = invocation.positional;
     if (positional.size() != 3 || positional.at(1) != QLatin1String("policy")) {
         std::fputs("pvc: use 'pvc set policy FILE|none', or 'pvc set "
-                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk|upload|download "
+                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk|upload|download|cache "
                    "VALUE' (see --help)\n",
             stderr);
         return 1;
@@ -282,7 +284,8 @@ const Command Commands[] {
         "  set window HH:MM-HH:MM|off          Compute only in this daily window (may cross midnight)\n"
         "  set memory PERCENT                  Memory the grid may use, % of this machine's (10-90)\n"
         "  set disk GB                         Disk the grid may use for its files (1-1000 GB)\n"
-        "  set upload|download KIBPS           BitTorrent rate cap in KiB/s (0: none)\n",
+        "  set upload|download KIBPS           BitTorrent rate cap in KiB/s (0: none)\n"
+        "  set cache MB                        BitTorrent cache cap; least recently used data goes first\n",
         runSet },
     { QLatin1String("pause"),
         "  pause [MINUTES]                     Pause computing (default 60, at most 1440 minutes)\n", runPause },

@@ -57,7 +57,8 @@ void DataWork::updateMember()
 void DataWork::applyLimits()
 {
     const OwnerPreferences& preferences = m_modules.owner->preferences();
-    m_session->setLimits({ preferences.uploadKiBps, preferences.downloadKiBps });
+    m_session->setLimits(
+        { preferences.uploadKiBps, preferences.downloadKiBps, qint64(preferences.cacheMb) * 1000 * 1000 });
 }
 
 // Authenticated members, in random order: some may already have the data, and peer exchange takes a minute.
@@ -84,6 +85,7 @@ Result<bool> DataWork::startFetch(const DataRef& ref)
 
 void DataWork::fetchForTask(const DataRef& ref, Done done)
 {
+    m_session->touch(ref);
     const QString here = m_session->pathOf(ref);
     if (!here.isEmpty())
         return done(here);

@@ -83,7 +83,10 @@ DataSession::DataSession(const QString& cacheDirectory, QObject* parent)
     m_alerts->setInterval(AlertIntervalMs);
     connect(m_alerts, &QTimer::timeout, this, &DataSession::pumpAlerts);
     m_resume->setInterval(ResumeSaveIntervalMs);
-    connect(m_resume, &QTimer::timeout, this, &DataSession::saveResumeData);
+    connect(m_resume, &QTimer::timeout, this, [this] {
+        saveResumeData();
+        enforceCacheLimit();
+    });
 }
 
 DataSession::~DataSession()
@@ -102,6 +105,7 @@ Result<bool> DataSession::start(const QHostAddress& address, quint16 port)
     if (!QDir().mkpath(m_cacheDirectory))
         return makeError("data.listen_failed", QStringLiteral("cannot make %1").arg(m_cacheDirectory));
     d->session = std::make_unique<lt::session>(lt::session_params(overlayOnly(address, port)));
+    loadLastUsed();
     // Downloads under way when pvcd stopped go on from the pieces they had.
     const QStringList resumes = QDir(m_cacheDirectory).entryList({ QLatin1Char('*') + ResumeSuffix }, QDir::Files);
     for (const QString& name : resumes) {
@@ -145,6 +149,8 @@ void DataSession::setLimits(const Limits& limits)
     pack.set_int(lt::settings_pack::upload_rate_limit, limits.uploadKiBps * 1024);
     pack.set_int(lt::settings_pack::download_rate_limit, limits.downloadKiBps * 1024);
     d->session->apply_settings(std::move(pack));
+    d->cacheLimit = limits.cacheBytes;
+    enforceCacheLimit();
 }
 
 void DataSession::publish(const QString& path, const QString& publisher, PublishDone done)
@@ -209,6 +215,7 @@ Result<bool> DataSession::fetch(
     for (const QHostAddress& other : others.mid(0, MaxInitialPeers))
         if (other != seed)
             peers.emplace_back(lt::make_address_v4(other.toString().toStdString()), port);
+    touch(ref);
     if (const auto it = d->torrents.constFind(ref.infoHashHex()); it != d->torrents.constEnd()) {
         if (it->is_valid())
             for (const lt::tcp::endpoint& peer : peers)

@@ -30,6 +30,7 @@ public:
     struct Limits {
         int uploadKiBps = 0; // 0: no limit
         int downloadKiBps = 0;
+        qint64 cacheBytes = 0; // 0: no limit
         bool operator==(const Limits&) const = default;
     };
 
@@ -54,6 +55,8 @@ public:
         quint16 port = DefaultPort);
     // Where a finished download's data is (the file or directory named ref.name), or empty while not finished.
     QString pathOf(const DataRef& ref) const;
+    // Marks ref as just used, for the cache's least-recently-used order.
+    void touch(const DataRef& ref);
 
     // {"transfers": [...], "cache_bytes", "uploaded_bytes", "downloaded_bytes", "listening"} for pvcd's status.
     QJsonObject statusJson() const;
@@ -67,6 +70,9 @@ private:
     struct Private;
     void pumpAlerts();
     void saveResumeData();
+    // Removes the least recently used fetched data (files and resume data) while the cache is over its cap.
+    void enforceCacheLimit();
+    void loadLastUsed();
 
     std::unique_ptr<Private> d;
     QString m_cacheDirectory;

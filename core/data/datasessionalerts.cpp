@@ -3,6 +3,7 @@
 #include "data/datasession.h"
 #include "data/datasessionprivate.h"
 
+#include <QDir>
 #include <QSaveFile>
 #include <cerrno>
 #include <libtorrent/alert_types.hpp>
@@ -62,6 +63,8 @@ void DataSession::pumpAlerts()
             d->errors.insert(hexOf(file->handle.info_hashes().v1),
                 code + QStringLiteral(": ") + QString::fromStdString(file->error.message()));
             qCWarning(lcData) << code << QString::fromStdString(file->message());
+        } else if (const auto* deleted = lt::alert_cast<lt::torrent_deleted_alert>(alert)) {
+            QDir(m_cacheDirectory).rmdir(hexOf(deleted->info_hashes.v1)); // the files are gone: now their folder
         } else if (lt::alert_cast<lt::hash_failed_alert>(alert)) {
             ++d->hashFailures;
         } else if (const auto* ban = lt::alert_cast<lt::peer_ban_alert>(alert)) {

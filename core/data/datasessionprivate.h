@@ -22,7 +22,9 @@ struct DataSession::Private {
     bool listening = false;
     QString listenError;
     qint64 hashFailures = 0;
-    QSet<QString> banned; // addresses of peers banned for corrupt data
+    QSet<QString> banned;
+    QHash<QString, qint64> lastUsed; // msecs since the epoch, by info-hash
+    qint64 cacheLimit = 0; // addresses of peers banned for corrupt data
     // Publications whose torrent libtorrent has not confirmed yet: answered on its add_torrent_alert, so
     // that nobody is given a reference before this host serves it.
     QHash<QString, std::function<void(const QString& error)>> pendingPublications;

@@ -25,6 +25,7 @@ const QLatin1String MemoryPercent("memory_percent");
 const QLatin1String DiskGb("disk_gb");
 const QLatin1String UploadKiBps("upload_kibps");
 const QLatin1String DownloadKiBps("download_kibps");
+const QLatin1String CacheMb("cache_mb");
 const QLatin1String MaxCoresKey("max_cores"); // read-only: clients may echo it back
 const QLatin1String MemoryMbKey("memory_mb"); // read-only: what memory_percent gives on this machine
 
@@ -62,6 +63,7 @@ const IntegerField* integerField(const QString& key)
         { DiskGb, 1, OwnerPreferences::MaxDiskGb, &OwnerPreferences::diskGb },
         { UploadKiBps, 0, OwnerPreferences::MaxRateKiBps, &OwnerPreferences::uploadKiBps },
         { DownloadKiBps, 0, OwnerPreferences::MaxRateKiBps, &OwnerPreferences::downloadKiBps },
+        { CacheMb, OwnerPreferences::MinCacheMb, OwnerPreferences::MaxCacheMb, &OwnerPreferences::cacheMb },
     };
     for (const IntegerField& field : fields)
         if (key == field.key)
@@ -148,8 +150,8 @@ QJsonObject OwnerPreferences::toJson() const
         { WhenInUseKey, whenInUse == WhenInUse::Pause ? QStringLiteral("pause") : QStringLiteral("throttle") },
         { ThrottlePercent, throttlePercent }, { RunOnBattery, runOnBattery }, { WindowEnabled, windowEnabled },
         { WindowStart, hhmm(windowStart) }, { WindowEnd, hhmm(windowEnd) }, { MemoryPercent, memoryPercent },
-        { DiskGb, diskGb }, { UploadKiBps, uploadKiBps }, { DownloadKiBps, downloadKiBps }, { MaxCoresKey, maxCores() },
-        { MemoryMbKey, memoryMb() } };
+        { DiskGb, diskGb }, { UploadKiBps, uploadKiBps }, { DownloadKiBps, downloadKiBps }, { CacheMb, cacheMb },
+        { MaxCoresKey, maxCores() }, { MemoryMbKey, memoryMb() } };
 }
 
 Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, const OwnerPreferences& base)

@@ -34,6 +34,9 @@ struct OwnerPreferences {
     int uploadKiBps = 0; // BitTorrent upload rate cap in KiB/s, 0: none
     int downloadKiBps = 0; // BitTorrent download rate cap in KiB/s, 0: none
     static constexpr int MaxRateKiBps = 10 * 1024 * 1024; // 10 GiB/s: "no limit" in practice
+    int cacheMb = 20000; // BitTorrent cache cap; the least recently used data goes first
+    static constexpr int MinCacheMb = 100;
+    static constexpr int MaxCacheMb = 10000000;
 
     // The machine's physical memory in MiB (0 if unknown), from /proc/meminfo.
     static qint64 physicalMemoryMb();

@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -52,6 +53,7 @@ private Q_SLOTS:
     void bytesArriveIntactInsideTheOverlay();
     void volunteersServeEachOther();
     void interruptedFetchResumes();
+    void cacheKeepsToItsCap();
     void lyingPeerIsBanned();
     void badReferencesAreRefused();
 
@@ -275,6 +277,34 @@ void TstData::interruptedFetchResumes()
     qInfo("killed at %.0f%%; downloaded %lld MB in all for a %lld MB file", before * 100, downloaded / 1000000,
         size / 1000000);
     QVERIFY2(downloaded < size * 12 / 10, qPrintable(QString::number(downloaded)));
+}
+
+void TstData::cacheKeepsToItsCap()
+{
+    // hcone holds the 200 MB genome (fetched first), then 100 MB model and 100 MB atlas: a 250 MB cap
+    // removes the least recently used, the genome, and keeps the rest.
+    const QString node = QStringLiteral("hcone");
+    const QString genome = m_reference.mid(9, 40);
+    QVERIFY(!transfer(node, m_reference).isEmpty());
+    const int before = m_grid->status(node)
+                           .value(QLatin1String("data"))
+                           .toObject()
+                           .value(QLatin1String("transfers"))
+                           .toArray()
+                           .size();
+    QCOMPARE(m_grid->pvc(node, { QStringLiteral("set"), QStringLiteral("cache"), QStringLiteral("250") }).exitCode, 0);
+    QVERIFY2(LabGrid::waitFor([&] { return transfer(node, m_reference).isEmpty(); }, 15000),
+        QJsonDocument(m_grid->status(node).value(QLatin1String("data")).toObject()).toJson().constData());
+    QVERIFY(LabGrid::waitFor(
+        [&] { return !QFileInfo::exists(m_grid->stateDir(node) + QStringLiteral("/data/") + genome); }, 10000));
+    const QJsonObject data = m_grid->status(node).value(QLatin1String("data")).toObject();
+    qInfo("cache cap 250 MB: %lld MB kept in %lld transfers (was %d)",
+        data.value(QLatin1String("cache_bytes")).toInteger() / 1000000,
+        qint64(data.value(QLatin1String("transfers")).toArray().size()), before);
+    QVERIFY(data.value(QLatin1String("cache_bytes")).toInteger() <= 250LL * 1000 * 1000);
+    QCOMPARE(data.value(QLatin1String("transfers")).toArray().size(), before - 1);
+    QCOMPARE(
+        m_grid->pvc(node, { QStringLiteral("set"), QStringLiteral("cache"), QStringLiteral("20000") }).exitCode, 0);
 }
 
 void TstData::lyingPeerIsBanned()
