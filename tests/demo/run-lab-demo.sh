@@ -4,9 +4,10 @@
 # symmetric NAT, a UPnP router (real miniupnpd) and a NAT that drops UDP. Each machine runs a real
 # pvc-helper (root) and pvcd (as nobody). The volunteers join, get pvc0 with a virtual IP, find their
 # way to each other (the demo prints how each pair connected), and reach the master by name; the
-# global policy lets volunteers reach only the master's TCP 9123 (and ping). Then the master runs a
+# global policy lets volunteers reach only the master's TCP 9123 (and ping, and each other's BitTorrent port). Then the master runs a
 # real Work Queue manager on that port and a batch of gzip tasks runs on the volunteers' sandboxed
-# workers; the demo shows who ran what, and bob's owner pausing him mid-batch.
+# workers; the demo shows who ran what, and bob's owner pausing him mid-batch. Last, the master publishes
+# a dataset by BitTorrent and the volunteers fetch it, serving each other.
 # Called by run-demo.sh; usage: run-lab-demo.sh BIN_DIR [--keep]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,7 +49,9 @@ in_ns broker2 "$bin/pvc-broker" --listen 198.18.0.4:7400 --state "$work/broker2"
 in_ns master "$bin/pvc-admin" serve --dir "$work/admin" >"$work/serve.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 50); do in_ns broker1 ss -H -uln 'sport = :7400' | grep -q . && break; sleep 0.1; done
 # miniupnpd learns the router's public address by STUN from broker1 (docs/lab.md).
-"$lab" upnpd "$prefix" rdave 198.18.0.2 7400 | head -n 1 >"$work/miniupnpd.pid"
+# (Its whole output to a file first: `| head -n 1` could end it with SIGPIPE, and pipefail the demo.)
+"$lab" upnpd "$prefix" rdave 198.18.0.2 7400 >"$work/miniupnpd.out"
+head -n 1 "$work/miniupnpd.out" >"$work/miniupnpd.pid"
 
 start_host() {
   local node=$1
@@ -167,6 +170,7 @@ step "The master's list of hosts"
 "$bin/pvc-admin" hosts --dir "$work/admin"
 
 "$src/tests/demo/demo-batch.sh" "$bin" "$prefix" "$work" "$hello" "${volunteers[@]}"
+"$src/tests/demo/demo-data.sh" "$bin" "$prefix" "$work" "${volunteers[@]}"
 
 if [ "$keep" = "--keep" ]; then
   echo; echo "The grid keeps running (try: ip netns exec $prefix-alice ping master.pvc). Press Enter to stop it."
