@@ -1,5 +1,7 @@
 #include "data/dataref.h"
 
+#include "common/membername.h"
+
 namespace pvc::core {
 
 namespace {
@@ -10,16 +12,6 @@ Error bad(const QString& why)
     return makeError("data.bad_reference", why);
 }
 
-// The member-name rule (a lowercase DNS label), as enrolment and the policy apply it.
-bool isMemberName(QStringView name)
-{
-    if (name.isEmpty() || name.size() > 63 || name.front() == u'-' || name.back() == u'-')
-        return false;
-    for (const QChar c : name)
-        if (!((c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'-'))
-            return false;
-    return true;
-}
 } // namespace
 
 bool DataRef::isFileName(const QString& name)

@@ -1,6 +1,7 @@
 #include "security/policy.h"
 
 #include "common/ipprotocol.h"
+#include "common/membername.h"
 #include "security/keys.h"
 
 #include <QJsonArray>
@@ -13,15 +14,10 @@ namespace {
 const QString FormatV1 = QStringLiteral("pvc-policy-1");
 const QString AnyWord = QStringLiteral("any");
 
-// Host and group names follow the enrolment rule for machine names: a DNS label in lowercase.
+// Host and group names follow the enrolment rule for machine names (common/membername.h).
 bool isName(QStringView name)
 {
-    if (name.isEmpty() || name.size() > 63 || name.front() == u'-' || name.back() == u'-')
-        return false;
-    for (const QChar c : name)
-        if (!((c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9') || c == u'-'))
-            return false;
-    return true;
+    return isMemberName(name);
 }
 
 // A port is 1..65535 in plain decimal: no sign, no spaces, no leading zero.

@@ -20,7 +20,7 @@ QString named(NatKind kind)
 class TestNatClassifier : public QObject {
     Q_OBJECT
 
-    const QSet<QString> m_hosts { QStringLiteral("192.168.1.10:4000"), QStringLiteral("10.0.0.2:4000") };
+    const QSet<QString> m_hosts { QStringLiteral("198.19.1.10:4000"), QStringLiteral("198.19.2.2:4000") };
 
 private Q_SLOTS:
     void nothingObservedIsUnknown()
@@ -31,31 +31,31 @@ private Q_SLOTS:
 
     void differentMappingsPerDestinationAreSymmetric()
     {
-        QCOMPARE(judged({ QStringLiteral("203.0.113.7:50001"), QStringLiteral("203.0.113.7:50002") }, m_hosts),
+        QCOMPARE(judged({ QStringLiteral("198.18.0.7:50001"), QStringLiteral("198.18.0.7:50002") }, m_hosts),
             named(NatKind::Symmetric));
         // Two agree, a third differs: still one socket with more than one mapping.
-        QCOMPARE(judged({ QStringLiteral("203.0.113.7:50001"), QStringLiteral("203.0.113.7:50001"),
+        QCOMPARE(judged({ QStringLiteral("198.18.0.7:50001"), QStringLiteral("198.18.0.7:50001"),
                             QStringLiteral("198.51.100.1:50001") },
                      m_hosts),
             named(NatKind::Symmetric));
         // Even when one of the views is our own address.
-        QCOMPARE(judged({ QStringLiteral("192.168.1.10:4000"), QStringLiteral("203.0.113.7:4000") }, m_hosts),
+        QCOMPARE(judged({ QStringLiteral("198.19.1.10:4000"), QStringLiteral("198.18.0.7:4000") }, m_hosts),
             named(NatKind::Symmetric));
     }
 
     void ownAddressSeenIsNoNat()
     {
-        QCOMPARE(judged({ QStringLiteral("10.0.0.2:4000") }, m_hosts), named(NatKind::None));
-        QCOMPARE(judged({ QStringLiteral("10.0.0.2:4000"), QStringLiteral("10.0.0.2:4000") }, m_hosts),
+        QCOMPARE(judged({ QStringLiteral("198.19.2.2:4000") }, m_hosts), named(NatKind::None));
+        QCOMPARE(judged({ QStringLiteral("198.19.2.2:4000"), QStringLiteral("198.19.2.2:4000") }, m_hosts),
             named(NatKind::None));
     }
 
     void agreeingDestinationsAreEndpointIndependent()
     {
-        QCOMPARE(judged({ QStringLiteral("203.0.113.7:4000"), QStringLiteral("203.0.113.7:4000") }, m_hosts),
+        QCOMPARE(judged({ QStringLiteral("198.18.0.7:4000"), QStringLiteral("198.18.0.7:4000") }, m_hosts),
             named(NatKind::EndpointIndependent));
-        QCOMPARE(judged({ QStringLiteral("203.0.113.7:4000"), QStringLiteral("203.0.113.7:4000"),
-                            QStringLiteral("203.0.113.7:4000") },
+        QCOMPARE(judged({ QStringLiteral("198.18.0.7:4000"), QStringLiteral("198.18.0.7:4000"),
+                            QStringLiteral("198.18.0.7:4000") },
                      {}),
             named(NatKind::EndpointIndependent));
     }
@@ -63,13 +63,13 @@ private Q_SLOTS:
     void oneForeignViewIsUnknown()
     {
         // A single destination cannot tell endpoint-independent from symmetric mapping.
-        QCOMPARE(judged({ QStringLiteral("203.0.113.7:4000") }, m_hosts), named(NatKind::Unknown));
+        QCOMPARE(judged({ QStringLiteral("198.18.0.7:4000") }, m_hosts), named(NatKind::Unknown));
     }
 
     void spellingsOnTheWireAreUnchanged()
     {
         QCOMPARE(toString(classifyNat({}, {})), QStringLiteral("unknown"));
-        QCOMPARE(toString(classifyNat({ QStringLiteral("10.0.0.2:4000") }, m_hosts)), QStringLiteral("none"));
+        QCOMPARE(toString(classifyNat({ QStringLiteral("198.19.2.2:4000") }, m_hosts)), QStringLiteral("none"));
         QCOMPARE(toString(classifyNat({ QStringLiteral("1.2.3.4:5"), QStringLiteral("1.2.3.4:5") }, {})),
             QStringLiteral("endpoint-independent"));
         QCOMPARE(toString(classifyNat({ QStringLiteral("1.2.3.4:5"), QStringLiteral("1.2.3.4:6") }, {})),
