@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+46"/>
-        <location line="+195"/>
+        <location filename="../app/tray/computingpage.cpp" line="+47"/>
+        <location line="+216"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n of %1 cores</numerusform>
@@ -309,7 +309,69 @@
         <translation>While I use the computer:</translation>
     </message>
     <message>
-        <location line="+183"/>
+        <location line="+161"/>
+        <source>Data sharing</source>
+        <translation>Data sharing</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Send at most:</source>
+        <translation>Send at most:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>How fast this computer may send the project&apos;s data to other members.</source>
+        <translation>How fast this computer may send the project&apos;s data to other members.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+32"/>
+        <source> KiB/s</source>
+        <translation> KiB/s</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+32"/>
+        <source>no limit</source>
+        <translation>no limit</translation>
+    </message>
+    <message>
+        <location line="-16"/>
+        <source>Receive at most:</source>
+        <translation>Receive at most:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>How fast this computer may fetch the project&apos;s data.</source>
+        <translation>How fast this computer may fetch the project&apos;s data.</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Keep at most</source>
+        <translation>Keep at most</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Disk space for the project&apos;s data; what was used least recently goes first.</source>
+        <translation>Disk space for the project&apos;s data; what was used least recently goes first.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>of the project&apos;s data on this computer</source>
+        <translation>of the project&apos;s data on this computer</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Keep sharing data with other members while computing is paused</source>
+        <translation>Keep sharing data with other members while computing is paused</translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Pause for 1 hour</source>
         <translation>Pause for 1 hour</translation>
     </message>
@@ -344,7 +406,7 @@
         <translation>This desktop</translation>
     </message>
     <message>
-        <location filename="../app/tray/computingpage.cpp" line="-186"/>
+        <location filename="../app/tray/computingpage.cpp" line="-207"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd is not running: the preferences it stores cannot be shown.</translation>
     </message>
@@ -354,23 +416,23 @@
         <translation>Asking pvcd for the preferences...</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+80"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+75"/>
+        <location line="+88"/>
         <source>not available from this pvcd</source>
         <translation>not available from this pvcd</translation>
     </message>
     <message>
-        <location line="-37"/>
+        <location line="-50"/>
         <source>(%1 GB)</source>
         <translation>(%1 GB)</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+52"/>
         <source>Worker: %1</source>
         <translation>Worker: %1</translation>
     </message>
@@ -467,6 +529,132 @@
         <location line="+3"/>
         <source>pvcd is running but does not answer at %1.</source>
         <translation>pvcd is running but does not answer at %1.</translation>
+    </message>
+</context>
+<context>
+    <name>pvc::app::DataPage</name>
+    <message>
+        <location filename="../app/tray/datapage.cpp" line="+24"/>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Sharing</source>
+        <translation>Sharing</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Downloading</source>
+        <translation>Downloading</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paused</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Checking</source>
+        <translation>Checking</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Finding peers</source>
+        <translation>Finding peers</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Progress</source>
+        <translation>Progress</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Down</source>
+        <translation>Down</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Up</source>
+        <translation>Up</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Peers</source>
+        <translation>Peers</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nothing fetched or published yet. The data the project&apos;s tasks need is fetched here once, used by every task on this computer, and shared with the other members.</source>
+        <translation>Nothing fetched or published yet. The data the project&apos;s tasks need is fetched here once, used by every task on this computer, and shared with the other members.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>pvcd is not running: its transfers cannot be shown.</source>
+        <translation>pvcd is not running: its transfers cannot be shown.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This pvcd reports no data transfers: it is older than pvc-tray, or this computer is not a member yet.</source>
+        <translation>This pvcd reports no data transfers: it is older than pvc-tray, or this computer is not a member yet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Computing is paused, and you chose not to share data meanwhile: the data fetched here is not sent to other members until computing resumes.</source>
+        <translation>Computing is paused, and you chose not to share data meanwhile: the data fetched here is not sent to other members until computing resumes.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cache: %1 of %2</source>
+        <translation>Cache: %1 of %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cache: %1</source>
+        <translation>Cache: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 · sent %2 · received %3</source>
+        <translation>%1 · sent %2 · received %3</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%n member(s) banned for sending corrupt data</source>
+        <translation>
+            <numerusform>%n member banned for sending corrupt data</numerusform>
+            <numerusform>%n members banned for sending corrupt data</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not reachable by other members yet: waiting for the overlay address.</source>
+        <translation>Not reachable by other members yet: waiting for the overlay address.</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Error</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Published</source>
+        <translation>Published</translation>
     </message>
 </context>
 <context>
@@ -585,7 +773,7 @@
 <context>
     <name>pvc::app::MainWindow</name>
     <message>
-        <location filename="../app/tray/mainwindow.cpp" line="+27"/>
+        <location filename="../app/tray/mainwindow.cpp" line="+28"/>
         <source>pvc</source>
         <translation>pvc</translation>
     </message>
@@ -598,6 +786,11 @@
         <location line="+1"/>
         <source>Computing</source>
         <translation>Computing</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Data</source>
+        <translation>Data</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+46"/>
-        <location line="+195"/>
+        <location filename="../app/tray/computingpage.cpp" line="+47"/>
+        <location line="+216"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n cœur sur %1</numerusform>
@@ -309,7 +309,69 @@
         <translation>Pendant que j&apos;utilise l&apos;ordinateur :</translation>
     </message>
     <message>
-        <location line="+183"/>
+        <location line="+161"/>
+        <source>Data sharing</source>
+        <translation>Partage des données</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Send at most:</source>
+        <translation>Envoyer au plus :</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>How fast this computer may send the project&apos;s data to other members.</source>
+        <translation>La vitesse à laquelle cet ordinateur peut envoyer les données du projet aux autres membres.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+32"/>
+        <source> KiB/s</source>
+        <translation> Kio/s</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+32"/>
+        <source>no limit</source>
+        <translation>sans limite</translation>
+    </message>
+    <message>
+        <location line="-16"/>
+        <source>Receive at most:</source>
+        <translation>Recevoir au plus :</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>How fast this computer may fetch the project&apos;s data.</source>
+        <translation>La vitesse à laquelle cet ordinateur peut récupérer les données du projet.</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Keep at most</source>
+        <translation>Garder au plus</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Disk space for the project&apos;s data; what was used least recently goes first.</source>
+        <translation>L’espace disque pour les données du projet ; ce qui a servi le moins récemment part en premier.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source> MB</source>
+        <translation> Mo</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>of the project&apos;s data on this computer</source>
+        <translation>de données du projet sur cet ordinateur</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Keep sharing data with other members while computing is paused</source>
+        <translation>Continuer à partager les données avec les autres membres pendant la pause du calcul</translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>Pause for 1 hour</source>
         <translation>Mettre en pause 1 heure</translation>
     </message>
@@ -344,7 +406,7 @@
         <translation>Ce bureau</translation>
     </message>
     <message>
-        <location filename="../app/tray/computingpage.cpp" line="-186"/>
+        <location filename="../app/tray/computingpage.cpp" line="-207"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd ne tourne pas : les préférences qu&apos;il conserve ne peuvent pas être affichées.</translation>
     </message>
@@ -354,23 +416,23 @@
         <translation>Demande des préférences à pvcd...</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+80"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>Les préférences du propriétaire ne sont pas disponibles auprès de ce pvcd : il est plus ancien que pvc-tray. Mettez pvc à jour pour choisir les cœurs, le délai d&apos;inactivité et les heures données au projet.</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+75"/>
+        <location line="+88"/>
         <source>not available from this pvcd</source>
         <translation>non disponible auprès de ce pvcd</translation>
     </message>
     <message>
-        <location line="-37"/>
+        <location line="-50"/>
         <source>(%1 GB)</source>
         <translation>(%1 Go)</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+52"/>
         <source>Worker: %1</source>
         <translation>Travailleur : %1</translation>
     </message>
@@ -467,6 +529,132 @@
         <location line="+3"/>
         <source>pvcd is running but does not answer at %1.</source>
         <translation>pvcd tourne mais ne répond pas sur %1.</translation>
+    </message>
+</context>
+<context>
+    <name>pvc::app::DataPage</name>
+    <message>
+        <location filename="../app/tray/datapage.cpp" line="+24"/>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Sharing</source>
+        <translation>Partagé</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Downloading</source>
+        <translation>Téléchargement</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paused</source>
+        <translation>En pause</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Checking</source>
+        <translation>Vérification</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Finding peers</source>
+        <translation>Recherche de pairs</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>State</source>
+        <translation>État</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Progress</source>
+        <translation>Avancement</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Size</source>
+        <translation>Taille</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Down</source>
+        <translation>Reçu</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Up</source>
+        <translation>Envoyé</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Peers</source>
+        <translation>Pairs</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nothing fetched or published yet. The data the project&apos;s tasks need is fetched here once, used by every task on this computer, and shared with the other members.</source>
+        <translation>Rien n’a encore été récupéré ni publié. Les données dont les tâches du projet ont besoin sont récupérées ici une seule fois, utilisées par toutes les tâches de cet ordinateur, et partagées avec les autres membres.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>pvcd is not running: its transfers cannot be shown.</source>
+        <translation>pvcd ne tourne pas : ses transferts ne peuvent pas être affichés.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>This pvcd reports no data transfers: it is older than pvc-tray, or this computer is not a member yet.</source>
+        <translation>Ce pvcd n’indique aucun transfert de données : il est plus ancien que pvc-tray, ou cet ordinateur n’est pas encore membre.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Computing is paused, and you chose not to share data meanwhile: the data fetched here is not sent to other members until computing resumes.</source>
+        <translation>Le calcul est en pause et vous avez choisi de ne pas partager les données pendant ce temps : les données récupérées ici ne sont pas envoyées aux autres membres avant la reprise du calcul.</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Cache: %1 of %2</source>
+        <translation>Cache : %1 sur %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cache: %1</source>
+        <translation>Cache : %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 · sent %2 · received %3</source>
+        <translation>%1 · envoyé %2 · reçu %3</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>%n member(s) banned for sending corrupt data</source>
+        <translation>
+            <numerusform>%n membre banni pour avoir envoyé des données corrompues</numerusform>
+            <numerusform>%n membres bannis pour avoir envoyé des données corrompues</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not reachable by other members yet: waiting for the overlay address.</source>
+        <translation>Pas encore joignable par les autres membres : en attente de l’adresse du réseau virtuel.</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Error</source>
+        <translation>Erreur</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Published</source>
+        <translation>Publié</translation>
     </message>
 </context>
 <context>
@@ -585,7 +773,7 @@
 <context>
     <name>pvc::app::MainWindow</name>
     <message>
-        <location filename="../app/tray/mainwindow.cpp" line="+27"/>
+        <location filename="../app/tray/mainwindow.cpp" line="+28"/>
         <source>pvc</source>
         <translation>pvc</translation>
     </message>
@@ -598,6 +786,11 @@
         <location line="+1"/>
         <source>Computing</source>
         <translation>Calcul</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Data</source>
+        <translation>Données</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -120,6 +120,14 @@ QJsonValue numberOrText(const QString& text)
     return ok ? QJsonValue(number) : QJsonValue(text);
 }
 
+// "on" and "off" as JSON booleans; anything else as text, for pvcd to refuse with the field's name.
+QJsonValue onOff(const QString& value)
+{
+    if (value == QLatin1String("on") || value == QLatin1String("off"))
+        return value == QLatin1String("on");
+    return value;
+}
+
 QJsonObject windowChange(const QString& value)
 {
     if (value == QLatin1String("off"))
@@ -150,10 +158,9 @@ std::optional<QJsonObject> preferenceChange(const QString& name, const QString& 
         return QJsonObject { { QStringLiteral("when_in_use"), QStringLiteral("throttle") },
             { QStringLiteral("throttle_percent"), numberOrText(value) } };
     if (name == QLatin1String("battery"))
-        return QJsonObject { { QStringLiteral("run_on_battery"),
-            value == QLatin1String("on")        ? QJsonValue(true)
-                : value == QLatin1String("off") ? QJsonValue(false)
-                                                : QJsonValue(value) } };
+        return QJsonObject { { QStringLiteral("run_on_battery"), onOff(value) } };
+    if (name == QLatin1String("seed-when-paused"))
+        return QJsonObject { { QStringLiteral("seed_when_paused"), onOff(value) } };
     if (name == QLatin1String("window"))
         return windowChange(value);
     if (name == QLatin1String("memory"))
@@ -193,7 +200,8 @@ int runSetPolicy(const Invocation& invocation)
     const QStringList& positional = invocation.positional;
     if (positional.size() != 3 || positional.at(1) != QLatin1String("policy")) {
         std::fputs("pvc: use 'pvc set policy FILE|none', or 'pvc set "
-                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk|upload|download|cache "
+                   "cores|idle-minutes|when-in-use|throttle|battery|window|memory|disk|upload|download|cache|"
+                   "seed-when-paused "
                    "VALUE' (see --help)\n",
             stderr);
         return 1;
@@ -285,7 +293,8 @@ const Command Commands[] {
         "  set memory PERCENT                  Memory the grid may use, % of this machine's (10-90)\n"
         "  set disk GB                         Disk the grid may use for its files (1-1000 GB)\n"
         "  set upload|download KIBPS           BitTorrent rate cap in KiB/s (0: none)\n"
-        "  set cache MB                        BitTorrent cache cap; least recently used data goes first\n",
+        "  set cache MB                        BitTorrent cache cap; least recently used data goes first\n"
+        "  set seed-when-paused on|off         Keep serving fetched data to members while computing is paused\n",
         runSet },
     { QLatin1String("pause"),
         "  pause [MINUTES]                     Pause computing (default 60, at most 1440 minutes)\n", runPause },

@@ -176,6 +176,15 @@ void printPreferences(const QJsonObject& p)
             .arg(p.value(QLatin1String("memory_percent")).toInt())
             .arg(p.value(QLatin1String("memory_mb")).toInteger())
             .arg(p.value(QLatin1String("disk_gb")).toInt()));
+    const auto rate = [&p](const char* key) {
+        const int kibps = p.value(QLatin1String(key)).toInt();
+        return kibps > 0 ? tr("%1 KiB/s").arg(kibps) : tr("no limit");
+    };
+    out(tr("Data:       upload %1, download %2, cache %3 MB; %4\n")
+            .arg(rate("upload_kibps"), rate("download_kibps"))
+            .arg(p.value(QLatin1String("cache_mb")).toInt())
+            .arg(p.value(QLatin1String("seed_when_paused")).toBool(true) ? tr("serves data while paused")
+                                                                         : tr("stops serving data while paused")));
 }
 
 void printPeers(const QJsonArray& peers)

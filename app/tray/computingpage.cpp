@@ -25,9 +25,9 @@ QString key(const char* name)
 QJsonObject shownPreferences(const QJsonObject& preferences)
 {
     QJsonObject shown;
-    for (const char* name :
-        { "cores", "max_cores", "all_but_one", "idle_minutes", "when_in_use", "throttle_percent", "run_on_battery",
-            "window_enabled", "window_start", "window_end", "memory_percent", "memory_mb", "disk_gb" })
+    for (const char* name : { "cores", "max_cores", "all_but_one", "idle_minutes", "when_in_use", "throttle_percent",
+             "run_on_battery", "window_enabled", "window_start", "window_end", "memory_percent", "memory_mb", "disk_gb",
+             "upload_kibps", "download_kibps", "cache_mb", "seed_when_paused" })
         if (preferences.contains(QLatin1String(name)))
             shown.insert(key(name), preferences.value(QLatin1String(name)));
     return shown;
@@ -92,6 +92,16 @@ void ComputingPage::connectPreferences()
         send({ { key("memory_percent"), value } });
     });
     connect(ui.diskGbSpin, &QSpinBox::valueChanged, this, [this](int value) { send({ { key("disk_gb"), value } }); });
+    connect(ui.uploadSpin, &QSpinBox::valueChanged, this, [this](int value) {
+        send({ { key("upload_kibps"), value } });
+    });
+    connect(ui.downloadSpin, &QSpinBox::valueChanged, this, [this](int value) {
+        send({ { key("download_kibps"), value } });
+    });
+    connect(ui.cacheMbSpin, &QSpinBox::valueChanged, this, [this](int value) { send({ { key("cache_mb"), value } }); });
+    connect(ui.seedWhenPausedCheck, &QCheckBox::toggled, this, [this](bool on) {
+        send({ { key("seed_when_paused"), on } });
+    });
     connect(ui.onBatteryCheck, &QCheckBox::toggled, this, [this](bool on) { send({ { key("run_on_battery"), on } }); });
     connect(ui.windowCheck, &QCheckBox::toggled, this, [this](bool on) { send({ { key("window_enabled"), on } }); });
     connect(ui.windowStartEdit, &QTimeEdit::timeChanged, this, [this](QTime time) {
@@ -181,7 +191,20 @@ void ComputingPage::apply(const QJsonObject& preferences)
     const qint64 memoryMb = preferences.value(QLatin1String("memory_mb")).toInteger();
     m_ui->memoryText->setText(memoryMb > 0 ? tr("(%1 GB)").arg(double(memoryMb) / 1024.0, 0, 'f', 1) : QString());
     m_ui->diskGbSpin->setValue(preferences.value(QLatin1String("disk_gb")).toInt(10));
+    applyData(preferences);
     updateCoresText();
+}
+
+void ComputingPage::applyData(const QJsonObject& preferences)
+{
+    const QSignalBlocker blockers[] { QSignalBlocker(m_ui->uploadSpin), QSignalBlocker(m_ui->downloadSpin),
+        QSignalBlocker(m_ui->cacheMbSpin), QSignalBlocker(m_ui->seedWhenPausedCheck) };
+    // An older pvcd has no data preferences: the group stays, disabled, rather than showing invented values.
+    m_ui->dataGroup->setEnabled(preferences.contains(QLatin1String("cache_mb")));
+    m_ui->uploadSpin->setValue(preferences.value(QLatin1String("upload_kibps")).toInt());
+    m_ui->downloadSpin->setValue(preferences.value(QLatin1String("download_kibps")).toInt());
+    m_ui->cacheMbSpin->setValue(preferences.value(QLatin1String("cache_mb")).toInt(m_ui->cacheMbSpin->minimum()));
+    m_ui->seedWhenPausedCheck->setChecked(preferences.value(QLatin1String("seed_when_paused")).toBool(true));
 }
 
 void ComputingPage::send(const QJsonObject& changes)

@@ -27,6 +27,7 @@ private:
     void connectCommands();
     void load();
     void apply(const QJsonObject& preferences);
+    void applyData(const QJsonObject& preferences);
     void send(const QJsonObject& changes);
     void command(const QString& name, const QJsonObject& arguments);
     void handleStatus(const QJsonObject& status);

@@ -6,6 +6,7 @@
 #include "controlconnection.h"
 #include "creditspage.h"
 #include "daemonlauncher.h"
+#include "datapage.h"
 #include "joinpage.h"
 #include "noticebar.h"
 #include "statuspage.h"
@@ -38,6 +39,7 @@ MainWindow::MainWindow(
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(new StatusPage(connection, m_tabs), tr("Status"));
     m_tabs->addTab(new ComputingPage(connection, m_tabs), tr("Computing"));
+    m_tabs->addTab(new DataPage(connection, m_tabs), tr("Data"));
     m_tabs->addTab(new CreditsPage(connection, m_tabs), tr("Credits"));
     m_tabs->addTab(new AboutPage(connection->socketPath(), m_tabs), tr("About"));
 

@@ -20,7 +20,7 @@ class NoticeBar;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Tab { Status, Computing, Credits, About };
+    enum class Tab { Status, Computing, Data, Credits, About };
 
     // `launcher` may be null (tests, --no-start-daemon).
     MainWindow(

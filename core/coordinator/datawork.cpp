@@ -35,6 +35,7 @@ void DataWork::start()
     connect(m_modules.enrolment, &Enrolment::becameMember, this, &DataWork::updateMember);
     connect(m_modules.enrolment, &Enrolment::membershipEnded, this, &DataWork::updateMember);
     connect(m_modules.owner, &OwnerControl::preferencesChanged, this, &DataWork::applyLimits);
+    connect(m_modules.owner, &OwnerControl::stateChanged, this, &DataWork::applyLimits);
     addCommands();
     m_modules.control->addStatusPart(QStringLiteral("data"), [this] { return m_session->statusJson(); });
     updateMember();
@@ -59,6 +60,8 @@ void DataWork::applyLimits()
     const OwnerPreferences& preferences = m_modules.owner->preferences();
     m_session->setLimits(
         { preferences.uploadKiBps, preferences.downloadKiBps, qint64(preferences.cacheMb) * 1000 * 1000 });
+    const bool paused = m_modules.owner->decision().state == PolicyDecision::State::Paused;
+    m_session->setSeeding(!paused || preferences.seedWhenPaused);
 }
 
 // Authenticated members, in random order: some may already have the data, and peer exchange takes a minute.

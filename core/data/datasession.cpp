@@ -34,6 +34,8 @@ const QString ResumeSuffix = QStringLiteral(".resume");
 
 QString stateName(const lt::torrent_status& status)
 {
+    if (status.flags & lt::torrent_flags::paused)
+        return QStringLiteral("paused");
     if (!status.errc.failed() && status.is_seeding)
         return QStringLiteral("seeding");
     switch (status.state) {
@@ -47,6 +49,8 @@ QString stateName(const lt::torrent_status& status)
     case lt::torrent_status::finished:
     case lt::torrent_status::seeding:
         return QStringLiteral("seeding");
+    default: // states libtorrent 2.0 no longer enters
+        break;
     }
     return QStringLiteral("downloading");
 }
@@ -69,6 +73,9 @@ lt::settings_pack overlayOnly(const QHostAddress& address, quint16 port)
     pack.set_int(lt::settings_pack::min_reconnect_time, 5);
     // Members share a /16 of class E addresses: no per-IP or local-network special cases.
     pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+    // Every complete data set in the cache is served, not only the first few (the queue's default is 5).
+    pack.set_int(lt::settings_pack::active_seeds, -1);
+    pack.set_int(lt::settings_pack::active_limit, -1);
     return pack;
 }
 } // namespace
@@ -151,6 +158,32 @@ void DataSession::setLimits(const Limits& limits)
     d->session->apply_settings(std::move(pack));
     d->cacheLimit = limits.cacheBytes;
     enforceCacheLimit();
+}
+
+void DataSession::setSeeding(bool allowed)
+{
+    if (d->seeding == allowed)
+        return;
+    d->seeding = allowed;
+    qCInfo(lcData) << (allowed ? "serving fetched data again" : "no longer serving fetched data");
+    applySeeding();
+}
+
+void DataSession::applySeeding()
+{
+    for (auto it = d->status.constBegin(); it != d->status.constEnd(); ++it) {
+        const lt::torrent_handle handle = d->torrents.value(it.key());
+        if (!handle.is_valid() || !isFetched(*it, m_cacheDirectory) || !(it->is_finished || it->is_seeding))
+            continue;
+        const bool paused = bool(it->flags & lt::torrent_flags::paused);
+        if (!d->seeding && !paused) {
+            handle.unset_flags(lt::torrent_flags::auto_managed);
+            handle.pause();
+        } else if (d->seeding && paused) {
+            handle.set_flags(lt::torrent_flags::auto_managed);
+            handle.resume();
+        }
+    }
 }
 
 void DataSession::publish(const QString& path, const QString& publisher, PublishDone done)
@@ -258,7 +291,8 @@ QJsonObject DataSession::transferJson(const DataRef& ref) const
         { QStringLiteral("download_rate"), s.download_payload_rate },
         { QStringLiteral("upload_rate"), s.upload_payload_rate }, { QStringLiteral("peers"), s.num_peers },
         { QStringLiteral("seeds"), s.num_seeds }, { QStringLiteral("downloaded_bytes"), qint64(s.all_time_download) },
-        { QStringLiteral("uploaded_bytes"), qint64(s.all_time_upload) } };
+        { QStringLiteral("uploaded_bytes"), qint64(s.all_time_upload) },
+        { QStringLiteral("published"), !isFetched(s, m_cacheDirectory) } };
     if (s.errc.failed() || d->errors.contains(hex))
         transfer.insert(QStringLiteral("error"),
             d->errors.contains(hex) ? d->errors.value(hex) : QString::fromStdString(s.errc.message()));
@@ -276,13 +310,15 @@ QJsonObject DataSession::statusJson() const
         ref.infoHash = QByteArray::fromHex(it.key().toLatin1());
         ref.name = QString::fromStdString(it->name);
         transfers.append(transferJson(ref));
-        cache += it->total_wanted_done;
+        if (isFetched(*it, m_cacheDirectory))
+            cache += it->total_wanted_done;
         up += it->all_time_upload;
         down += it->all_time_download;
     }
-    return QJsonObject { { QStringLiteral("listening"), d->listening }, { QStringLiteral("transfers"), transfers },
-        { QStringLiteral("cache_bytes"), cache }, { QStringLiteral("uploaded_bytes"), up },
-        { QStringLiteral("downloaded_bytes"), down }, { QStringLiteral("hash_failures"), d->hashFailures },
+    return QJsonObject { { QStringLiteral("listening"), d->listening }, { QStringLiteral("seeding"), d->seeding },
+        { QStringLiteral("transfers"), transfers }, { QStringLiteral("cache_bytes"), cache },
+        { QStringLiteral("uploaded_bytes"), up }, { QStringLiteral("downloaded_bytes"), down },
+        { QStringLiteral("hash_failures"), d->hashFailures },
         { QStringLiteral("banned_peers"), QJsonArray::fromStringList(QStringList(d->banned.values())) } };
 }
 

@@ -43,6 +43,9 @@ public:
     void stop();
     bool isRunning() const;
     void setLimits(const Limits& limits);
+    // Whether data fetched here is served to others once complete (the owner may stop it while computing
+    // is paused). Data this host published is always served: nobody else may have it yet.
+    void setSeeding(bool allowed);
 
     using PublishDone = std::function<void(const Result<DataRef>&)>;
     // Hashes path (a file or a directory) into a hybrid v1+v2 torrent on a thread, then seeds it in
@@ -73,6 +76,8 @@ private:
     // Removes the least recently used fetched data (files and resume data) while the cache is over its cap.
     void enforceCacheLimit();
     void loadLastUsed();
+    // Pauses or resumes the complete fetched transfers to match the seeding choice.
+    void applySeeding();
 
     std::unique_ptr<Private> d;
     QString m_cacheDirectory;

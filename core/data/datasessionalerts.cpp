@@ -48,6 +48,8 @@ void DataSession::pumpAlerts()
         } else if (const auto* update = lt::alert_cast<lt::state_update_alert>(alert)) {
             for (const lt::torrent_status& status : update->status)
                 d->status.insert(hexOf(status.info_hashes.v1), status);
+            if (!d->seeding)
+                applySeeding(); // a transfer that just completed stops here
         } else if (const auto* finished = lt::alert_cast<lt::torrent_finished_alert>(alert)) {
             const QString hex = hexOf(finished->handle.info_hashes().v1);
             finished->handle.save_resume_data(lt::torrent_handle::save_info_dict);

@@ -50,11 +50,10 @@ void DataSession::enforceCacheLimit()
     if (!d->session || d->cacheLimit <= 0)
         return;
     // Only what was fetched into the cache counts (published data stays where the publisher keeps it).
-    const std::string cache = QFile::encodeName(m_cacheDirectory + QLatin1Char('/')).toStdString();
     QList<QPair<qint64, QString>> candidates; // last use, info-hash
     qint64 used = 0;
     for (auto it = d->status.constBegin(); it != d->status.constEnd(); ++it) {
-        if (it->save_path.rfind(cache, 0) != 0)
+        if (!isFetched(*it, m_cacheDirectory))
             continue;
         used += it->total_wanted_done;
         candidates.append({ d->lastUsed.value(it.key(), 0), it.key() });

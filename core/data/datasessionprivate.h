@@ -3,6 +3,7 @@
 // DataSession's state, shared by its two source files only (libtorrent's headers stay out of datasession.h).
 #include "data/datasession.h"
 
+#include <QFile>
 #include <QHash>
 #include <QSet>
 #include <QString>
@@ -22,9 +23,10 @@ struct DataSession::Private {
     bool listening = false;
     QString listenError;
     qint64 hashFailures = 0;
-    QSet<QString> banned;
+    QSet<QString> banned; // addresses of peers banned for corrupt data
     QHash<QString, qint64> lastUsed; // msecs since the epoch, by info-hash
-    qint64 cacheLimit = 0; // addresses of peers banned for corrupt data
+    qint64 cacheLimit = 0;
+    bool seeding = true; // whether fetched data is served once complete (published data always is)
     // Publications whose torrent libtorrent has not confirmed yet: answered on its add_torrent_alert, so
     // that nobody is given a reference before this host serves it.
     QHash<QString, std::function<void(const QString& error)>> pendingPublications;
@@ -33,6 +35,14 @@ struct DataSession::Private {
 inline QString hexOf(const lt::sha1_hash& hash)
 {
     return QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(hash.data()), int(hash.size())).toHex());
+}
+
+// Whether a transfer's data was fetched into the cache directory (rather than published from where the
+// publisher keeps it): only fetched data counts against the cache's cap and may stop being served.
+inline bool isFetched(const lt::torrent_status& status, const QString& cacheDirectory)
+{
+    const std::string cache = QFile::encodeName(cacheDirectory + QLatin1Char('/')).toStdString();
+    return status.save_path.rfind(cache, 0) == 0;
 }
 
 } // namespace pvc::core

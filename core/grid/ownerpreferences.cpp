@@ -26,6 +26,7 @@ const QLatin1String DiskGb("disk_gb");
 const QLatin1String UploadKiBps("upload_kibps");
 const QLatin1String DownloadKiBps("download_kibps");
 const QLatin1String CacheMb("cache_mb");
+const QLatin1String SeedWhenPaused("seed_when_paused");
 const QLatin1String MaxCoresKey("max_cores"); // read-only: clients may echo it back
 const QLatin1String MemoryMbKey("memory_mb"); // read-only: what memory_percent gives on this machine
 
@@ -51,6 +52,21 @@ struct IntegerField {
     int max;
     int OwnerPreferences::*member;
 };
+
+// The true-or-false preferences.
+bool OwnerPreferences::*booleanField(const QString& key)
+{
+    static const std::pair<QLatin1String, bool OwnerPreferences::*> fields[] {
+        { AllButOne, &OwnerPreferences::allButOne },
+        { RunOnBattery, &OwnerPreferences::runOnBattery },
+        { WindowEnabled, &OwnerPreferences::windowEnabled },
+        { SeedWhenPaused, &OwnerPreferences::seedWhenPaused },
+    };
+    for (const auto& [name, member] : fields)
+        if (key == name)
+            return member;
+    return nullptr;
+}
 
 const IntegerField* integerField(const QString& key)
 {
@@ -97,7 +113,7 @@ QJsonValue storedValue(const QString& key, const QVariant& stored)
         const int number = text.toInt(&ok);
         return ok ? QJsonValue(number) : QJsonValue(text);
     }
-    if (key == AllButOne || key == RunOnBattery || key == WindowEnabled) {
+    if (booleanField(key)) {
         if (text == QLatin1String("true") || text == QLatin1String("false"))
             return text == QLatin1String("true");
         return text;
@@ -151,7 +167,7 @@ QJsonObject OwnerPreferences::toJson() const
         { ThrottlePercent, throttlePercent }, { RunOnBattery, runOnBattery }, { WindowEnabled, windowEnabled },
         { WindowStart, hhmm(windowStart) }, { WindowEnd, hhmm(windowEnd) }, { MemoryPercent, memoryPercent },
         { DiskGb, diskGb }, { UploadKiBps, uploadKiBps }, { DownloadKiBps, downloadKiBps }, { CacheMb, cacheMb },
-        { MaxCoresKey, maxCores() }, { MemoryMbKey, memoryMb() } };
+        { SeedWhenPaused, seedWhenPaused }, { MaxCoresKey, maxCores() }, { MemoryMbKey, memoryMb() } };
 }
 
 Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, const OwnerPreferences& base)
@@ -165,10 +181,10 @@ Result<OwnerPreferences> OwnerPreferences::fromJson(const QJsonObject& json, con
             if (!n)
                 return badValue(key, QStringLiteral("an integer from %1 to %2").arg(field->min).arg(field->max));
             p.*(field->member) = *n;
-        } else if (key == AllButOne || key == RunOnBattery || key == WindowEnabled) {
+        } else if (bool OwnerPreferences::*member = booleanField(key)) {
             if (!value.isBool())
                 return badValue(key, QStringLiteral("true or false"));
-            (key == AllButOne ? p.allButOne : key == RunOnBattery ? p.runOnBattery : p.windowEnabled) = value.toBool();
+            p.*member = value.toBool();
         } else if (key == WhenInUseKey) {
             if (value == QJsonValue(QStringLiteral("pause")))
                 p.whenInUse = WhenInUse::Pause;

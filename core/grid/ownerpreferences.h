@@ -37,6 +37,7 @@ struct OwnerPreferences {
     int cacheMb = 20000; // BitTorrent cache cap; the least recently used data goes first
     static constexpr int MinCacheMb = 100;
     static constexpr int MaxCacheMb = 10000000;
+    bool seedWhenPaused = true; // keep serving fetched data to other members while computing is paused
 
     // The machine's physical memory in MiB (0 if unknown), from /proc/meminfo.
     static qint64 physicalMemoryMb();

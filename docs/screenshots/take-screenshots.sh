@@ -70,10 +70,14 @@ sleep 4
 shot "$id" join-member
 stop_tray
 
-# 2. The main window of a member, tab by tab, and the tray's menu.
+# 2. The main window of a member, tab by tab, and the tray's menu. Alice has published a dataset (on
+# loopback there is no overlay to fetch it over, so the Data tab shows it being shared, by her alone).
+mkdir -p "$work/reference" && head -c 48000000 /dev/zero >"$work/reference/genome.fa"
+"$bin/pvc" --control "$work/alice.sock" publish "$work/reference" >/dev/null
 tray en_GB.UTF-8 alice
 first_tab "$id" && shot "$id" status
 next_tab && shot "$id" computing
+next_tab && shot "$id" data
 next_tab && shot "$id" credits
 next_tab && shot "$id" about
 xdotool mousemove 1267 13 click 3

@@ -10,11 +10,15 @@
 #include "projectinfo.h"
 #include "testgrid.h"
 
+#include <QCheckBox>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 #include <memory>
 
 using pvc::app::ControlConnection;
@@ -28,6 +32,7 @@ private Q_SLOTS:
     void initTestCase();
     void preferencesStick();
     void saysWhenPvcdIsGoneAndReconnects();
+    void dataTabAndDataPreferences();
 
 private:
     static QJsonObject preferencesFromCli(TestGrid& grid, const QString& host);
@@ -132,6 +137,58 @@ void TstMainWindow::saysWhenPvcdIsGoneAndReconnects()
     QTRY_VERIFY_WITH_TIMEOUT(connection.isConnected(), 10000);
     QTRY_VERIFY(!notice->isVisible());
     QTRY_VERIFY_WITH_TIMEOUT(window.isShowingJoinPage(), 5000);
+}
+
+// Issue 11: the data preferences on the Computing tab reach pvcd, and the Data tab shows what pvcd's
+// BitTorrent session holds: here a file the member published with `pvc publish`.
+void TstMainWindow::dataTabAndDataPreferences()
+{
+    TestGrid grid;
+    const QString dave = QStringLiteral("dave");
+    QVERIFY(grid.startJoinedGrid(1, { dave }));
+    ControlConnection connection(grid.controlPath(dave), nullptr);
+    connection.start();
+    MainWindow window(&connection, nullptr, ProjectInfo::load(grid.projectFile()));
+    window.show();
+    window.showTab(MainWindow::Tab::Computing);
+    auto* upload = window.findChild<QSpinBox*>(QStringLiteral("uploadSpin"));
+    auto* cache = window.findChild<QSpinBox*>(QStringLiteral("cacheMbSpin"));
+    auto* seedWhenPaused = window.findChild<QCheckBox*>(QStringLiteral("seedWhenPausedCheck"));
+    QVERIFY(upload && cache && seedWhenPaused);
+    QTRY_VERIFY_WITH_TIMEOUT(upload->isEnabled() && upload->isVisible(), 10000);
+    QCOMPARE(upload->text(), QStringLiteral("no limit"));
+    QVERIFY(seedWhenPaused->isChecked());
+    upload->setValue(700);
+    cache->setValue(5000);
+    seedWhenPaused->click();
+    QTRY_COMPARE_WITH_TIMEOUT(preferencesFromCli(grid, dave).value(QLatin1String("upload_kibps")).toInt(), 700, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(preferencesFromCli(grid, dave).value(QLatin1String("cache_mb")).toInt(), 5000, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        preferencesFromCli(grid, dave).value(QLatin1String("seed_when_paused")).toBool(true), false, 3000);
+
+    window.showTab(MainWindow::Tab::Data);
+    auto* transfers = window.findChild<QTreeWidget*>(QStringLiteral("dataTransfers"));
+    auto* empty = window.findChild<QLabel*>(QStringLiteral("dataEmpty"));
+    auto* summary = window.findChild<QLabel*>(QStringLiteral("dataSummary"));
+    QVERIFY(transfers && empty && summary);
+    QTRY_VERIFY_WITH_TIMEOUT(empty->isVisible(), 10000);
+    QVERIFY(!transfers->isVisible());
+    QTRY_VERIFY2_WITH_TIMEOUT(summary->text().contains(QLatin1String("of 5.0 GB")), qPrintable(summary->text()), 5000);
+
+    QTemporaryDir data;
+    QFile file(data.filePath(QStringLiteral("genome.fa")));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    QVERIFY(file.write(QByteArray(3 * 1000 * 1000, 'A')) > 0);
+    file.close();
+    const auto published = grid.pvc(dave, { QStringLiteral("publish"), file.fileName() }, 60000);
+    QVERIFY2(published.exitCode == 0, qPrintable(published.err));
+    QTRY_COMPARE_WITH_TIMEOUT(transfers->topLevelItemCount(), 1, 10000);
+    QVERIFY(transfers->isVisible() && !empty->isVisible());
+    const QTreeWidgetItem* row = transfers->topLevelItem(0);
+    QCOMPARE(row->text(0), QStringLiteral("genome.fa"));
+    QTRY_COMPARE_WITH_TIMEOUT(row->text(1), QStringLiteral("Published"), 5000);
+    QCOMPARE(row->text(3), QStringLiteral("3.0 MB"));
+    QCOMPARE(row->text(2), QStringLiteral("100.0%"));
 }
 
 QTEST_MAIN(TstMainWindow)

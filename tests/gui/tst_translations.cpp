@@ -186,10 +186,10 @@ void TstTranslations::frenchLocaleShowsFrenchInTheMainWindow()
 {
     QTemporaryDir dir;
     ControlConnection connection(dir.filePath(QStringLiteral("none.sock")), nullptr);
-    const QStringList english { QStringLiteral("Status"), QStringLiteral("Computing"), QStringLiteral("Credits"),
-        QStringLiteral("About") };
-    const QStringList french { QStringLiteral("État"), QStringLiteral("Calcul"), QStringLiteral("Crédits"),
-        QStringLiteral("À propos") };
+    const QStringList english { QStringLiteral("Status"), QStringLiteral("Computing"), QStringLiteral("Data"),
+        QStringLiteral("Credits"), QStringLiteral("About") };
+    const QStringList french { QStringLiteral("État"), QStringLiteral("Calcul"), QStringLiteral("Données"),
+        QStringLiteral("Crédits"), QStringLiteral("À propos") };
 
     for (const auto& [language, titles] :
         { std::pair { QStringLiteral("en"), english }, std::pair { QStringLiteral("fr"), french } }) {

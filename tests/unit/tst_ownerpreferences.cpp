@@ -29,6 +29,7 @@ void TstOwnerPreferences::defaultsAreValid()
     const OwnerPreferences defaults;
     QCOMPARE(defaults.cores, OwnerPreferences::maxCores());
     QVERIFY(!defaults.windowEnabled);
+    QVERIFY(defaults.seedWhenPaused); // members go on serving what they fetched unless the owner says otherwise
     const auto parsed = OwnerPreferences::fromJson(defaults.toJson());
     QVERIFY2(parsed.ok(), qPrintable(parsed.error().detail));
     QVERIFY(parsed.value() == defaults);
@@ -76,6 +77,10 @@ void TstOwnerPreferences::roundTripThroughSettings()
     chosen.windowEnd = QTime(5, 0);
     chosen.memoryPercent = 25;
     chosen.diskGb = 3;
+    chosen.uploadKiBps = 512;
+    chosen.downloadKiBps = 2048;
+    chosen.cacheMb = 750;
+    chosen.seedWhenPaused = false;
     QString error;
     QVERIFY2(chosen.save(path, &error), qPrintable(error));
     QVERIFY(QFile::exists(path));
@@ -119,6 +124,9 @@ void TstOwnerPreferences::badValuesAreRefused_data()
     QTest::newRow("no disk") << QStringLiteral("disk_gb") << QJsonValue(0);
     QTest::newRow("disk over 1000 GB") << QStringLiteral("disk_gb") << QJsonValue(1001);
     QTest::newRow("half a GB") << QStringLiteral("disk_gb") << QJsonValue(1.5);
+    QTest::newRow("negative upload") << QStringLiteral("upload_kibps") << QJsonValue(-1);
+    QTest::newRow("cache under 100 MB") << QStringLiteral("cache_mb") << QJsonValue(99);
+    QTest::newRow("seeding as text") << QStringLiteral("seed_when_paused") << QJsonValue(QStringLiteral("off"));
 }
 
 void TstOwnerPreferences::badValuesAreRefused()

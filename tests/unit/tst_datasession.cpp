@@ -1,0 +1,109 @@
+// DataSession on loopback, three real libtorrent sessions in one process: a fetch completes intact from
+// the publisher; an owner who stops serving while paused stops a member's fetched data from being
+// served (and only that: published data still is); serving again lets a third member complete from it.
+#include "data/datasession.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QRandomGenerator>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <optional>
+
+using pvc::core::DataRef;
+using pvc::core::DataSession;
+
+namespace {
+const QHostAddress Loopback(QHostAddress::LocalHost);
+constexpr qint64 FileBytes = 6 * 1024 * 1024;
+
+quint16 freePort()
+{
+    QTcpServer server;
+    server.listen(Loopback);
+    return server.serverPort();
+}
+
+QByteArray sha256Of(const QString& path)
+{
+    QFile file(path);
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    return file.open(QIODevice::ReadOnly) && hash.addData(&file) ? hash.result().toHex() : QByteArray();
+}
+
+QString state(const DataSession& session, const DataRef& ref)
+{
+    return session.transferJson(ref).value(QLatin1String("state")).toString();
+}
+
+qint64 bytesDone(const DataSession& session, const DataRef& ref)
+{
+    return session.transferJson(ref).value(QLatin1String("bytes_done")).toInteger();
+}
+} // namespace
+
+class TstDataSession : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void seedingStopsWhilePausedIfAsked();
+};
+
+void TstDataSession::seedingStopsWhilePausedIfAsked()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString source = dir.filePath(QStringLiteral("input.bin"));
+    {
+        QFile file(source);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QByteArray block(FileBytes, Qt::Uninitialized);
+        QRandomGenerator(7).fillRange(reinterpret_cast<quint32*>(block.data()), FileBytes / 4);
+        QCOMPARE(file.write(block), FileBytes);
+    }
+    DataSession publisher(dir.filePath(QStringLiteral("p")), nullptr);
+    DataSession first(dir.filePath(QStringLiteral("a")), nullptr);
+    DataSession second(dir.filePath(QStringLiteral("b")), nullptr);
+    const quint16 publisherPort = freePort(), firstPort = freePort(), secondPort = freePort();
+    QVERIFY(publisher.start(Loopback, publisherPort).ok());
+    QVERIFY(first.start(Loopback, firstPort).ok());
+    QVERIFY(second.start(Loopback, secondPort).ok());
+
+    std::optional<DataRef> ref;
+    publisher.publish(source, QStringLiteral("master"), [&ref](const pvc::core::Result<DataRef>& published) {
+        QVERIFY2(published.ok(), qPrintable(published.ok() ? QString() : published.error().detail));
+        ref = published.value();
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(ref.has_value(), 20000);
+
+    QVERIFY(first.fetch(*ref, Loopback, {}, publisherPort).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(!first.pathOf(*ref).isEmpty(), 30000);
+    QCOMPARE(sha256Of(first.pathOf(*ref)), sha256Of(source));
+    QTRY_COMPARE_WITH_TIMEOUT(state(first, *ref), QStringLiteral("seeding"), 5000);
+
+    // The owner paused and chose not to serve meanwhile: the fetched copy stops; the published one does not.
+    first.setSeeding(false);
+    publisher.setSeeding(false);
+    QTRY_COMPARE_WITH_TIMEOUT(state(first, *ref), QStringLiteral("paused"), 5000);
+    QCOMPARE(first.statusJson().value(QLatin1String("seeding")).toBool(), false);
+    QVERIFY(!first.pathOf(*ref).isEmpty()); // still usable by this host's own tasks
+    QTest::qWait(1000);
+    QCOMPARE(state(publisher, *ref), QStringLiteral("seeding"));
+
+    // A member that can only ask `first` gets nothing while it is paused...
+    QVERIFY(second.fetch(*ref, Loopback, {}, firstPort).ok());
+    QTest::qWait(4000);
+    QCOMPARE(bytesDone(second, *ref), qint64(0));
+
+    // ...and everything once it serves again.
+    first.setSeeding(true);
+    QTRY_COMPARE_WITH_TIMEOUT(state(first, *ref), QStringLiteral("seeding"), 5000);
+    QVERIFY(second.fetch(*ref, Loopback, {}, firstPort).ok()); // ask again: libtorrent waits before a retry
+    QTRY_VERIFY_WITH_TIMEOUT(!second.pathOf(*ref).isEmpty(), 30000);
+    QCOMPARE(sha256Of(second.pathOf(*ref)), sha256Of(source));
+    QTRY_VERIFY_WITH_TIMEOUT(first.transferJson(*ref).value(QLatin1String("uploaded_bytes")).toInteger() > 0, 5000);
+}
+
+QTEST_GUILESS_MAIN(TstDataSession)
+#include "tst_datasession.moc"
