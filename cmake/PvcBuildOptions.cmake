@@ -4,6 +4,9 @@ target_compile_features(pvc_build_options INTERFACE cxx_std_20)
 target_compile_definitions(pvc_build_options INTERFACE QT_NO_CAST_FROM_ASCII QT_NO_KEYWORDS
     PVC_VERSION="${PROJECT_VERSION}")
 target_compile_options(pvc_build_options INTERFACE -Wall -Wextra -Wpedantic)
+if(PVC_TEST_SWITCHES)
+    target_compile_definitions(pvc_build_options INTERFACE PVC_TEST_SWITCHES)
+endif()
 
 if(PVC_SANITIZE)
     target_compile_options(pvc_build_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer

@@ -62,6 +62,11 @@ void addOptions(QCommandLineParser& parser)
         QStringLiteral("N"), QStringLiteral("0") });
     parser.addOption({ QStringLiteral("no-worker"),
         QStringLiteral("Run no Work Queue worker: this host uses the overlay but computes nothing for the grid.") });
+#ifdef PVC_TEST_SWITCHES
+    parser.addOption({ QStringLiteral("test-saboteur"),
+        QStringLiteral("TEST BUILDS ONLY: this volunteer's tasks return altered outputs (a saboteur for the tests and "
+                       "the demo of result certification).") });
+#endif
     parser.addOption({ QStringLiteral("mtu"), QStringLiteral("MTU of the TUN device (1280-1420)."), QStringLiteral("N"),
         QStringLiteral("1380") });
 }
@@ -137,6 +142,10 @@ int main(int argc, char* argv[])
     {
         core::Daemon daemon(*bundle, stateDir, *tunnel, nullptr);
         daemon.setWorkerEnabled(!parser.isSet(QStringLiteral("no-worker")));
+#ifdef PVC_TEST_SWITCHES
+        if (parser.isSet(QStringLiteral("test-saboteur")))
+            daemon.setTestSaboteur();
+#endif
         QString error;
         if (!daemon.start(controlPath, &error))
             return fail(error);

@@ -8,6 +8,7 @@ Q_LOGGING_CATEGORY(lcConnectivity, "pvc.connectivity", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcControl, "pvc.control", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcGrid, "pvc.grid", QtInfoMsg)
 Q_LOGGING_CATEGORY(lcData, "pvc.data", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcBatch, "pvc.batch", QtInfoMsg)
 
 namespace pvc::core {
 

@@ -11,6 +11,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcConnectivity)
 Q_DECLARE_LOGGING_CATEGORY(lcControl)
 Q_DECLARE_LOGGING_CATEGORY(lcGrid)
 Q_DECLARE_LOGGING_CATEGORY(lcData)
+Q_DECLARE_LOGGING_CATEGORY(lcBatch)
 
 namespace pvc::core {
 // One line per message with time and category, the same in every binary.

@@ -99,6 +99,13 @@ void Daemon::setWorkerEnabled(bool enabled)
         m_grid->disable(QStringLiteral("pvcd runs with --no-worker"));
 }
 
+#ifdef PVC_TEST_SWITCHES
+void Daemon::setTestSaboteur()
+{
+    m_grid->setTestSaboteur();
+}
+#endif
+
 bool Daemon::start(const QString& controlPath, QString* error)
 {
     if (!m_hostState.prepare(error))

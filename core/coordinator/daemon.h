@@ -31,6 +31,9 @@ public:
     ~Daemon() override;
     // Before start(): false runs no Work Queue worker on this host (pvcd --no-worker).
     void setWorkerEnabled(bool enabled);
+#ifdef PVC_TEST_SWITCHES
+    void setTestSaboteur(); // pvcd --test-saboteur (test builds only)
+#endif
     bool start(const QString& controlPath, QString* error);
 
 private:

@@ -10,6 +10,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStandardPaths>
 
@@ -150,5 +151,38 @@ QJsonObject GridWork::statusJson() const
         worker.insert(QStringLiteral("last_error"), m_unavailable);
     return worker;
 }
+
+#ifdef PVC_TEST_SWITCHES
+// A saboteur's shell: Work Queue runs each task as `sh -c COMMAND` in a folder t.N; this shell runs it with
+// bash, then appends a line to every file the task created. Anything else it runs unchanged.
+void GridWork::setTestSaboteur()
+{
+    const QString path = QFileInfo(m_socketPath).absolutePath() + QStringLiteral("/saboteur-sh");
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile script(path);
+    if (!script.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || script.write(
+               "#!/usr/bin/bash\n"
+               "case \"$PWD\" in */t.[0-9]*) ;; *) exec /usr/bin/bash \"$@\" ;; esac\n"
+               "shopt -s nullglob dotglob\n"
+               "declare -A before\n"
+               "for f in *; do before[\"$f\"]=1; done\n"
+               "/usr/bin/bash \"$@\"\n"
+               "status=$?\n"
+               "for f in *; do\n"
+               "  if [[ -f $f && ! -L $f && -z ${before[\"$f\"]} ]]; then printf 'sabotaged\\n' >> \"$f\"; fi\n"
+               "done\n"
+               "exit $status\n")
+            < 0) {
+        qCWarning(lcGrid) << "cannot write the saboteur's shell" << path;
+        return;
+    }
+    script.close();
+    QFile::setPermissions(
+        path, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther);
+    m_worker->setSaboteurShell(path);
+    qCWarning(lcGrid) << "TEST SWITCH: this volunteer is a saboteur, its tasks' outputs are altered";
+}
+#endif
 
 } // namespace pvc::core

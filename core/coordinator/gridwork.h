@@ -35,6 +35,10 @@ public:
     void setDataFetcher(DataGate::Fetcher fetcher) { m_dataGate->setFetcher(std::move(fetcher)); }
     // Before start(): no worker will run, and the status says why.
     void disable(const QString& why) { m_unavailable = why; }
+#ifdef PVC_TEST_SWITCHES
+    // pvcd --test-saboteur: this volunteer's tasks return altered outputs (tests and demo only).
+    void setTestSaboteur();
+#endif
     void start();
     // The "worker" object of pvcd's status.
     QJsonObject statusJson() const;

@@ -38,6 +38,8 @@ QStringList SandboxSpec::arguments() const
          << hostName;
     // Read-only system, as on the host.
     args << QStringLiteral("--ro-bind") << QStringLiteral("/usr") << QStringLiteral("/usr");
+    if (!saboteurShell.isEmpty())
+        args << QStringLiteral("--ro-bind") << saboteurShell << QStringLiteral("/usr/bin/sh");
     for (const char* link : { "lib", "lib64", "bin", "sbin" })
         args << QStringLiteral("--symlink") << QStringLiteral("usr/") + QLatin1String(link)
              << QLatin1Char('/') + QLatin1String(link);

@@ -29,6 +29,9 @@ struct SandboxSpec {
     QString hostsPath; // on the host: hostsFile(), bound in as /etc/hosts
     QString dataDirectory; // on the host: pvcd's BitTorrent cache, bound in read-only; empty: none
     QString dataSocketPath; // on the host: where a task asks pvcd for a pvc-data: input; empty: none
+    // Test builds only (PVC_TEST_SWITCHES, pvcd --test-saboteur): a shell bound over /usr/bin/sh that alters
+    // every file a task creates, so that the tests and the demo have a volunteer that returns wrong results.
+    QString saboteurShell;
     QString hostName; // the member's name: the sandbox's hostname, so the worker reports it
     QStringList features; // work_queue_worker --feature
     int cores = 1;

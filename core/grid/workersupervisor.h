@@ -62,6 +62,8 @@ public:
     void setAllowance(const Allowance& allowance);
     void setManagerName(const QString& manager) { m_manager = manager; }
     void setManagerConnected(bool connected);
+    // Test builds only: see SandboxSpec::saboteurShell. Before the worker starts.
+    void setSaboteurShell(const QString& path) { m_spec.saboteurShell = path; }
 
     State state() const { return m_state; }
     static QString stateName(State state);

@@ -4,9 +4,14 @@
 //
 // Batch: {"tasks": [{"tag": "t1", "command": "...", "inputs": [{"local": "...", "remote": "..."}],
 //          "outputs": [{"local": "...", "remote": "..."}], "feature": "pvc-host-alice", "cores": 1}]}
-// Report: {"tasks": [{"tag", "host", "result", "exit", "tries", "done_s"}], "seconds": N, "complete": bool}
+// Report: {"tasks": [{"tag", "host", "result", "exit", "tries", "done_s", "commit_start_s", "commit_end_s",
+//          "finished_s"}], "seconds": N, "complete": bool}
+// Times are seconds since the tasks were submitted: done_s when this program got the task back, the others
+// from Work Queue's own timestamps (inputs started and finished going to the worker, task retrieved).
+// --workers N submits nothing until N workers are connected, so that a measured batch starts on all of them.
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -44,9 +49,13 @@ bool submit(struct work_queue* queue, const QJsonObject& spec)
     return work_queue_submit(queue, task) > 0;
 }
 
-QJsonObject describe(const struct work_queue_task* task)
+QJsonObject describe(const struct work_queue_task* task, timestamp_t submitted)
 {
-    return QJsonObject { { QStringLiteral("tag"), QString::fromUtf8(task->tag ? task->tag : "") },
+    const auto since = [submitted](timestamp_t at) { return at > submitted ? double(at - submitted) / 1e6 : 0.0; };
+    return QJsonObject { { QStringLiteral("commit_start_s"), since(task->time_when_commit_start) },
+        { QStringLiteral("commit_end_s"), since(task->time_when_commit_end) },
+        { QStringLiteral("finished_s"), since(task->time_when_done) },
+        { QStringLiteral("tag"), QString::fromUtf8(task->tag ? task->tag : "") },
         { QStringLiteral("host"), QString::fromUtf8(task->hostname ? task->hostname : "") },
         { QStringLiteral("result"), int(task->result) }, { QStringLiteral("exit"), task->return_status },
         { QStringLiteral("tries"), task->try_count } };
@@ -69,6 +78,8 @@ int main(int argc, char** argv)
     parser.addOption({ QStringLiteral("keepalive"),
         QStringLiteral("Keepalive interval and timeout in seconds (a paused worker is dropped after both)."),
         QStringLiteral("s"), QStringLiteral("30") });
+    parser.addOption({ QStringLiteral("workers"), QStringLiteral("Submit once this many workers are connected."),
+        QStringLiteral("n"), QStringLiteral("0") });
     parser.process(app);
 
     QFile batchFile(parser.value(QStringLiteral("batch")));
@@ -87,6 +98,20 @@ int main(int argc, char** argv)
     const int keepalive = parser.value(QStringLiteral("keepalive")).toInt();
     work_queue_specify_keepalive_interval(queue, keepalive);
     work_queue_specify_keepalive_timeout(queue, keepalive);
+    const int workers = parser.value(QStringLiteral("workers")).toInt();
+    QElapsedTimer waiting;
+    waiting.start();
+    for (struct work_queue_stats stats {}; workers > 0;) {
+        work_queue_get_stats(queue, &stats);
+        if (stats.workers_connected >= workers)
+            break;
+        if (waiting.elapsed() > parser.value(QStringLiteral("timeout")).toLongLong() * 1000) {
+            std::fprintf(stderr, "pvc-wqmanager: %d of %d workers connected\n", stats.workers_connected, workers);
+            return 3;
+        }
+        work_queue_wait(queue, 1); // accepts connections
+    }
+    const timestamp_t submitted = timestamp_t(QDateTime::currentMSecsSinceEpoch()) * 1000;
     for (const QJsonValue& task : tasks)
         if (!submit(queue, task.toObject())) {
             std::fprintf(stderr, "pvc-wqmanager: a task could not be submitted\n");
@@ -102,7 +127,7 @@ int main(int argc, char** argv)
         struct work_queue_task* task = work_queue_wait(queue, 2);
         if (!task)
             continue;
-        QJsonObject finished = describe(task);
+        QJsonObject finished = describe(task, submitted);
         finished.insert(QStringLiteral("done_s"), clock.elapsed() / 1000.0);
         done.append(finished);
         std::fprintf(stderr, "pvc-wqmanager: %lld/%lld %s on %s (result %d, exit %d)\n", qlonglong(done.size()),

@@ -340,6 +340,7 @@ QProcess* LabGrid::launchDaemon(const QString& node)
         helperSocket(node) };
     if (!m_workerNodes.contains(node))
         argv << QStringLiteral("--no-worker");
+    argv << m_daemonArguments.value(node);
     return startLogged(node + QStringLiteral("-pvcd"), node, argv, nobody);
 }
 

@@ -66,6 +66,8 @@ public:
 
     // Members whose pvcd runs a Work Queue worker; the others run pvcd --no-worker. Set before starting them.
     void setWorkerNodes(const QStringList& nodes) { m_workerNodes = nodes; }
+    // More pvcd options for one node (e.g. --test-saboteur). Set before starting it.
+    void setDaemonArguments(const QString& node, const QStringList& arguments) { m_daemonArguments[node] = arguments; }
 
     // pvc-helper and pvcd in the node's namespace; true once pvcd answers on its control socket.
     bool startMember(const QString& node);
@@ -152,6 +154,7 @@ private:
     LabNetwork& m_lab;
     QStringList m_brokerNodes;
     QStringList m_workerNodes;
+    QHash<QString, QStringList> m_daemonArguments;
     QString m_masterNode;
     QTemporaryDir m_dir;
     QString m_error;
