@@ -91,6 +91,8 @@ void BrokerHub::handleMessage(Session* session, const QJsonObject& message)
         return m_enrolments.handleResult(session, message);
     if ((type == MessageType::Revocations || type == MessageType::Policy) && session->role == BrokerRole::Master)
         return m_documents.handle(session, message);
+    if (type == MessageType::Credits && session->role == BrokerRole::Master)
+        return m_documents.handleCredits(session, message);
     if (session->role == BrokerRole::Member) {
         if (type == MessageType::RelayOpen)
             return m_relays.handleOpen(session, message);

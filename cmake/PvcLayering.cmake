@@ -13,7 +13,7 @@ set(allowed_data common)
 set(allowed_batch common data)
 set(allowed_connectivity common ipc virtualization protocol security tunnel)
 set(allowed_coordinator common ipc virtualization security protocol tunnel grid data connectivity)
-set(allowed_master common ipc virtualization security protocol connectivity)
+set(allowed_master common ipc virtualization security protocol connectivity batch)
 # Binaries and their folders.
 set(allowed_broker common ipc security protocol)
 set(allowed_helper common ipc)

@@ -2,6 +2,7 @@
 
 #include "admindata.h"
 #include "common/logging.h"
+#include "master/creditpublisher.h"
 #include "master/enrolmentauthority.h"
 #include "master/masterservice.h"
 #include "masterdirectory.h"
@@ -220,7 +221,13 @@ int runServe(QCommandLineParser& parser)
         return fail(error);
     EnrolmentAuthority authority(&master.store, master.bundle, master.caPrivatePem);
     MasterService service(&master.store, &authority, master.bundle, master.caPrivatePem, nullptr);
+    // The credit ledger pvc-batch writes into (--master DIR); each host gets its signed statement.
+    auto* credits = new CreditPublisher(
+        parser.value(DirOption) + QStringLiteral("/ledger.db"), master.bundle, master.caPrivatePem, &service);
+    if (!credits->open(&error))
+        return fail(QStringLiteral("cannot open the credit ledger: %1").arg(error));
     service.start();
+    credits->start();
     qCInfo(lcMaster) << "master for project" << master.bundle.name << "serving through"
                      << master.bundle.brokers.join(QLatin1String(", "));
     return QCoreApplication::exec();

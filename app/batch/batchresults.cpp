@@ -140,6 +140,7 @@ void BatchRunner::settle(const QString& task)
         if (m_published.remove(task) > 0 || m_inDoubt.remove(task)) {
             m_store.reopen(task);
             m_files.withdraw(task);
+            grant(task, {});
         }
         return;
     }
@@ -166,6 +167,7 @@ void BatchRunner::settle(const QString& task)
     }
     if (!m_store.decide(decision, credits))
         return;
+    grant(task, credits);
     if (state == Certifier::State::Certified) {
         m_published.insert(task, key);
         m_inDoubt.remove(task);
@@ -189,6 +191,18 @@ QList<BatchStore::Credit> BatchRunner::creditsFor(const QString& task) const
     for (const QString& host : hosts)
         credits.append({ task, host, median, median * CreditPerCpuSecond });
     return credits;
+}
+
+void BatchRunner::grant(const QString& task, const QList<BatchStore::Credit>& credits)
+{
+    if (!m_ledger)
+        return;
+    QList<core::CreditLedger::Grant> grants;
+    for (const BatchStore::Credit& credit : credits)
+        grants.append({ credit.task, credit.host, credit.credit, credit.cpuSeconds });
+    // Failing here loses nothing: batch.db has the grants, and the next start copies them all again.
+    if (!m_ledger->setTaskGrants(m_batchId, task, grants))
+        std::fprintf(stderr, "pvc-batch: cannot write %s's credit to the master's ledger\n", qPrintable(task));
 }
 
 void BatchRunner::block(const QString& host, const QString& why)

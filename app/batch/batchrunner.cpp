@@ -78,6 +78,19 @@ bool BatchRunner::open(QString* error)
         *error = QStringLiteral("cannot write to %1/batch.db").arg(m_options.dir);
         return false;
     }
+    m_batchId = m_spec.name + QLatin1Char('-') + digest.left(12);
+    if (!m_options.ledger.isEmpty()) {
+        m_ledger = std::make_unique<core::CreditLedger>();
+        QString ledgerError;
+        if (!m_ledger->open(m_options.ledger, &ledgerError)) {
+            *error = QStringLiteral("cannot open the credit ledger %1: %2").arg(m_options.ledger, ledgerError);
+            return false;
+        }
+        QList<core::CreditLedger::Grant> grants;
+        for (const BatchStore::Credit& credit : m_store.credits())
+            grants.append({ credit.task, credit.host, credit.credit, credit.cpuSeconds });
+        m_ledger->syncBatch(m_batchId, grants);
+    }
     m_queue = work_queue_create(m_options.port);
     if (!m_queue) {
         *error = QStringLiteral("cannot listen on port %1 (is another manager there?)").arg(m_options.port);

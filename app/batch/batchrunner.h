@@ -3,6 +3,7 @@
 #include "batch/batchspec.h"
 #include "batch/batchstore.h"
 #include "batch/certifier.h"
+#include "batch/creditledger.h"
 #include "hostlist.h"
 #include "replicafiles.h"
 
@@ -27,6 +28,7 @@ public:
         QString dir; // the batch folder: batch.db, replicas/, results/
         int port = 9123;
         QString blocklist; // hosts blocked by any batch of this master, one per line
+        QString ledger; // the master's credit ledger (MASTERDIR/ledger.db); empty: grants stay in batch.db
         int replicaTimeoutS = 300; // a replica no host picked up in this time is given to another
         int perHost = 2; // replicas in flight per host at most
         bool quiet = false;
@@ -63,6 +65,8 @@ private:
     void block(const QString& host, const QString& why);
     void expireUnstarted();
     void writeReport(const QString& task) const;
+    // Copies the task's grants (none once it is opened again) into the master's ledger.
+    void grant(const QString& task, const QList<core::BatchStore::Credit>& credits);
     QList<core::BatchStore::Credit> creditsFor(const QString& task) const;
     void showProgress(bool final);
     bool finished() const;
@@ -71,6 +75,8 @@ private:
     Options m_options;
     std::unique_ptr<HostList> m_hosts;
     core::BatchStore m_store;
+    std::unique_ptr<core::CreditLedger> m_ledger;
+    QString m_batchId; // the ledger's name for this batch: its name and description digest
     core::Certifier m_certifier;
     ReplicaFiles m_files;
     struct work_queue* m_queue = nullptr;

@@ -33,6 +33,10 @@ int runBatch(const QCommandLineParser& parser, const QString& file)
                                                       : QFileInfo(file).absolutePath() + QLatin1Char('/') + spec->name;
     options.port = parser.value(QStringLiteral("port")).toInt();
     options.blocklist = parser.value(QStringLiteral("blocklist"));
+    if (parser.isSet(QStringLiteral("master")))
+        options.ledger = parser.value(QStringLiteral("master")) + QStringLiteral("/ledger.db");
+    else
+        std::fprintf(stderr, "pvc-batch: no --master DIR: credit stays in the batch folder, no volunteer sees it\n");
     options.replicaTimeoutS = parser.value(QStringLiteral("replica-timeout")).toInt();
     options.perHost = std::max(1, parser.value(QStringLiteral("per-host")).toInt());
     const QStringList fixed = parser.value(QStringLiteral("hosts")).split(QLatin1Char(','), Qt::SkipEmptyParts);
@@ -91,6 +95,10 @@ int main(int argc, char** argv)
             QStringLiteral("s"), QStringLiteral("300") },
         { QStringLiteral("per-host"), QStringLiteral("Replicas in flight per host at most."), QStringLiteral("n"),
             QStringLiteral("2") },
+        { QStringLiteral("master"),
+            QStringLiteral("The master's folder (pvc-admin's --dir): grants go to its credit "
+                           "ledger, and pvc-admin serve states them to the hosts."),
+            QStringLiteral("dir") },
         { QStringLiteral("json"), QStringLiteral("status: print JSON.") },
     });
     parser.process(app);

@@ -216,6 +216,14 @@ void printCredits(const QJsonObject& credits)
             .arg(credits.value(QLatin1String("total")).toDouble())
             .arg(credits.value(QLatin1String("daily_average")).toDouble())
             .arg(credits.value(QLatin1String("certified_tasks")).toInteger()));
+    if (credits.contains(QLatin1String("version")))
+        out(tr("As of:            %1 (the master's statement %2)\n")
+                .arg(str(credits, "issued"))
+                .arg(credits.value(QLatin1String("version")).toInteger()));
+    if (const int refused = credits.value(QLatin1String("refused")).toInt(); refused > 0)
+        out(tr("Refused:          %1 statement(s) that were forged, for another host or older (last: %2)\n")
+                .arg(refused)
+                .arg(str(credits, "last_refusal")));
 }
 
 } // namespace pvc::app::cli

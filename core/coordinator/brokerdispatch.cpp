@@ -74,6 +74,8 @@ void BrokerDispatch::handleMessage(BrokerConnection* broker, const QJsonObject& 
         m_modules.enrolment->handleEnrolResult(broker->address().toString(), message);
     } else if (type == QLatin1String("revocations")) {
         m_modules.enrolment->handleRevocations(message.value(QLatin1String("list")).toObject());
+    } else if (type == QLatin1String("credits")) {
+        Q_EMIT creditsReceived(message);
     } else if (type == QLatin1String("policy")) {
         m_modules.policies->handleGlobal(message.value(QLatin1String("policy")).toObject());
     } else if (type == QLatin1String("presence") && member) {

@@ -43,6 +43,8 @@ public:
 Q_SIGNALS:
     // Presence or a broker came or went: the paths to peers may have changed.
     void pathsChanged();
+    // A credit statement for this host came ({"host", "statement"}); CreditBook checks it.
+    void creditsReceived(const QJsonObject& message);
 
 private:
     struct Session {

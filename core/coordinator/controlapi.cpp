@@ -47,12 +47,7 @@ void ControlApi::addHandlers()
         r->reply(statusJson());
     });
     m_handlers.insert(command::SetPolicy, [this](const QJsonObject& a, const Responder& r) { setPolicy(a, r); });
-    // The grid layer's ledger (DESIGN.md, "Credits") fills this from the master's signed statements.
-    // Until it lands nothing has been earned, and pvcd shows no invented numbers.
-    m_handlers.insert(command::Credits, [](const QJsonObject&, const Responder& r) {
-        r->reply(QJsonObject { { QStringLiteral("total"), 0 }, { QStringLiteral("daily_average"), 0 },
-            { QStringLiteral("certified_tasks"), 0 }, { QStringLiteral("history"), QJsonArray() } });
-    });
+    // `credits` is CreditBook's (core/coordinator/creditbook.cpp), added when pvcd starts.
     m_handlers.insert(command::Ping, [this](const QJsonObject& a, const Responder& r) { ping(a, r); });
     for (const QLatin1String owner :
         { command::GetPreferences, command::SetPreferences, command::Pause, command::Resume, command::FinishThenPause })

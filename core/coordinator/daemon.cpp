@@ -4,6 +4,7 @@
 #include "connectivity/reachability.h"
 #include "coordinator/brokerdispatch.h"
 #include "coordinator/controlapi.h"
+#include "coordinator/creditbook.h"
 #include "coordinator/datawork.h"
 #include "coordinator/enrolment.h"
 #include "coordinator/gridwork.h"
@@ -41,6 +42,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
     , m_control(new ControlApi(
           bundle, { m_enrolment, m_policies, m_peers, m_tunnels, m_reachability, m_brokers, m_owner, m_grid }, this))
     , m_data(new DataWork(stateDirectory, { m_enrolment, m_peers, m_control, m_owner }, this))
+    , m_credits(new CreditBook(bundle, stateDirectory, { m_enrolment, m_brokers, m_control }, this))
 {
     connectPeersToTunnels();
     connectMembership();
@@ -118,6 +120,7 @@ bool Daemon::start(const QString& controlPath, QString* error)
     m_owner->start();
     m_grid->start();
     m_data->start();
+    m_credits->start();
     if (!m_control->listen(controlPath, error))
         return false;
     m_brokers->start();

@@ -10,6 +10,7 @@ namespace pvc::core {
 
 class BrokerDispatch;
 class ControlApi;
+class CreditBook;
 class DataWork;
 class Enrolment;
 class GridWork;
@@ -58,6 +59,7 @@ private:
     BrokerDispatch* m_brokers;
     ControlApi* m_control;
     DataWork* m_data;
+    CreditBook* m_credits;
 };
 
 } // namespace pvc::core

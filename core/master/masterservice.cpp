@@ -56,6 +56,7 @@ void MasterService::handleMessage(BrokerConnection* broker, const QJsonObject& m
         qCInfo(lcMaster) << "serving through broker" << broker->address().toString();
         publishRevocations(broker);
         publishPolicy(broker);
+        Q_EMIT brokerWelcomed(broker);
         return;
     case brokerprotocol::MessageType::Enrol:
         broker->send(m_authority->decide(message));
@@ -90,6 +91,13 @@ void MasterService::answerChallenge(BrokerConnection* broker, const QJsonObject&
     hello.caPem = m_bundle.caCertificatePem;
     hello.signature = *signature;
     broker->send(hello.toJson());
+}
+
+void MasterService::sendToBrokers(const QJsonObject& message, BrokerConnection* only)
+{
+    for (BrokerConnection* broker : std::as_const(m_brokers))
+        if (!only || broker == only)
+            broker->send(message);
 }
 
 void MasterService::publishRevocations(BrokerConnection* only)

@@ -27,6 +27,12 @@ public:
     MasterService(MasterStore* store, EnrolmentAuthority* authority, const core::ProjectBundle& bundle,
         const QByteArray& caPrivatePem, QObject* parent);
     void start();
+    // Sends a message to every broker, or only to `only`.
+    void sendToBrokers(const QJsonObject& message, BrokerConnection* only = nullptr);
+
+Q_SIGNALS:
+    // A broker accepted the master's hello: what it should hold can be sent to it.
+    void brokerWelcomed(BrokerConnection* broker);
 
 private:
     void handleMessage(BrokerConnection* broker, const QJsonObject& message);

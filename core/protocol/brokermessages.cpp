@@ -11,7 +11,7 @@ namespace pvc::core::brokerprotocol {
 
 namespace {
 
-constexpr std::array<std::pair<MessageType, const char*>, 13> TypeNames { {
+constexpr std::array<std::pair<MessageType, const char*>, 14> TypeNames { {
     { MessageType::Challenge, "challenge" },
     { MessageType::Hello, "hello" },
     { MessageType::Welcome, "welcome" },
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<MessageType, const char*>, 13> TypeNames { {
     { MessageType::RelayData, "relay-data" },
     { MessageType::RelayClose, "relay-close" },
     { MessageType::Error, "error" },
+    { MessageType::Credits, "credits" },
 } };
 
 QJsonObject header(MessageType type)
@@ -300,6 +301,26 @@ QJsonObject SignedDocument::toJson() const
     const bool revocations = kind == Kind::Revocations;
     QJsonObject message = header(revocations ? MessageType::Revocations : MessageType::Policy);
     message.insert(revocations ? QStringLiteral("list") : QStringLiteral("policy"), body);
+    return message;
+}
+
+Result<CreditsDocument> CreditsDocument::parse(const QJsonObject& message)
+{
+    CreditsDocument document;
+    if (messageType(message) != MessageType::Credits)
+        return malformed("t");
+    if (!text(message, "host", MaxShortChars, &document.host) || document.host.isEmpty())
+        return malformed("host");
+    // A missing or non-object statement reads as empty; the signature check refuses it with its own code.
+    document.statement = message.value(QLatin1String("statement")).toObject();
+    return document;
+}
+
+QJsonObject CreditsDocument::toJson() const
+{
+    QJsonObject message = header(MessageType::Credits);
+    message.insert(QStringLiteral("host"), host);
+    message.insert(QStringLiteral("statement"), statement);
     return message;
 }
 

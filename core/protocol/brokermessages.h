@@ -39,7 +39,8 @@ enum class MessageType {
     RelayOpen,
     RelayData,
     RelayClose,
-    Error
+    Error,
+    Credits
 };
 QString toString(MessageType type);
 // The "t" of a message, or nullopt when it names no broker message.
@@ -129,6 +130,15 @@ struct SignedDocument {
     // The documents table's kind, which is also the message type: "revocations" or "policy".
     QString kindName() const;
     static Result<SignedDocument> parse(const QJsonObject& message);
+    QJsonObject toJson() const;
+};
+
+// Master → broker → one member (2.6): the member's signed credit statement (CreditStatement, checked by
+// CreditStatement::verify, not here). The broker keeps the latest per host and gives it to that host only.
+struct CreditsDocument {
+    QString host;
+    QJsonObject statement;
+    static Result<CreditsDocument> parse(const QJsonObject& message);
     QJsonObject toJson() const;
 };
 

@@ -4,6 +4,7 @@
 #include "fakebroker.h"
 #include "ipc/frame.h"
 #include "security/certificates.h"
+#include "security/creditstatement.h"
 #include "security/keys.h"
 #include "security/revocationlist.h"
 #include "testgrid.h"
@@ -11,6 +12,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 #include <QThread>
 
@@ -76,9 +78,12 @@ private Q_SLOTS:
     void cleanup();
     void forgedMembersAreRefused();
     void forgedEnrolmentAnswerIsRefused();
+    void forgedAndOldCreditStatementsAreRefused();
 
 private:
     void startFakeBroker(FakeBroker::Script script);
+    // alice's key and master-signed membership in her state directory; her certificate.
+    QByteArray makeAliceMember();
 
     TestGrid* m_grid = nullptr;
     Ca m_projectCa;
@@ -119,19 +124,26 @@ void TstMaliciousBroker::startFakeBroker(FakeBroker::Script script)
     QMetaObject::invokeMethod(m_broker, &FakeBroker::listen, Qt::BlockingQueuedConnection);
 }
 
-void TstMaliciousBroker::forgedMembersAreRefused()
+QByteArray TstMaliciousBroker::makeAliceMember()
 {
-    // alice is a genuine member: her certificate is signed by the project's master.
     QByteArray aliceKey;
     const QByteArray aliceCert
         = member(m_projectCa, QStringLiteral("alice"), QStringLiteral("240.9.0.2"), 0x2001, &aliceKey);
-    QVERIFY(QDir().mkpath(m_grid->stateDir(QStringLiteral("alice"))));
+    QDir().mkpath(m_grid->stateDir(QStringLiteral("alice")));
     QString error;
-    QVERIFY(core::keys::writePrivateKeyFile(
-        m_grid->stateDir(QStringLiteral("alice")) + QStringLiteral("/host.key"), aliceKey, &error));
+    core::keys::writePrivateKeyFile(
+        m_grid->stateDir(QStringLiteral("alice")) + QStringLiteral("/host.key"), aliceKey, &error);
     QFile membership(m_grid->stateDir(QStringLiteral("alice")) + QStringLiteral("/membership.crt"));
-    QVERIFY(membership.open(QIODevice::WriteOnly) && membership.write(aliceCert) > 0);
-    membership.close();
+    if (membership.open(QIODevice::WriteOnly))
+        membership.write(aliceCert);
+    return aliceCert;
+}
+
+void TstMaliciousBroker::forgedMembersAreRefused()
+{
+    // alice is a genuine member: her certificate is signed by the project's master.
+    const QByteArray aliceCert = makeAliceMember();
+    QVERIFY(QFileInfo::exists(m_grid->stateDir(QStringLiteral("alice")) + QStringLiteral("/membership.crt")));
 
     const Ca otherCa = makeCa(QStringLiteral("Test Grid"));
     const QByteArray bobCert = member(m_projectCa, QStringLiteral("bob"), QStringLiteral("240.9.0.3"), 0x2002);
@@ -233,6 +245,66 @@ void TstMaliciousBroker::forgedEnrolmentAnswerIsRefused()
     QVERIFY2(join.err.contains(QLatin1String("enrol.bad_certificate")), qPrintable(join.err));
     QVERIFY(m_grid->status(QStringLiteral("zed")).value(QLatin1String("state")).toString() != QLatin1String("member"));
     QVERIFY(!QFileInfo::exists(m_grid->stateDir(QStringLiteral("zed")) + QStringLiteral("/membership.crt")));
+}
+
+// Issue 12, check 4: credit statements a broker forged, altered, addressed to someone else or replayed from the
+// past are refused; the volunteer's credit shown stays the genuine, newest one, also after a restart.
+void TstMaliciousBroker::forgedAndOldCreditStatementsAreRefused()
+{
+    makeAliceMember();
+    const QString project = core::certs::parseCertificate(m_projectCa.cert)->fingerprint;
+    const auto statement = [&](const QString& host, qint64 version, double total, const QByteArray& key) {
+        core::CreditStatement s;
+        s.project = project;
+        s.host = host;
+        s.version = version;
+        s.issued = QDateTime::currentDateTimeUtc();
+        s.total = total;
+        s.certifiedTasks = qint64(total);
+        s.recentAverage = total / 7;
+        s.history = { { QDateTime::currentDateTimeUtc().date(), total } };
+        QJsonObject message = ipc::makeMessage("credits");
+        message.insert(QStringLiteral("host"), host);
+        message.insert(QStringLiteral("statement"), *s.sign(key));
+        return message;
+    };
+    const QJsonObject genuine = statement(QStringLiteral("alice"), 5, 10, m_projectCa.key);
+    const QJsonObject forged = statement(QStringLiteral("alice"), 6, 1000, makeCa(QStringLiteral("Test Grid")).key);
+    QJsonObject altered = statement(QStringLiteral("alice"), 7, 20, m_projectCa.key);
+    QJsonObject body = altered[QStringLiteral("statement")].toObject();
+    QJsonObject inner = body[QStringLiteral("body")].toObject();
+    inner[QStringLiteral("total")] = 999; // the broker adds a few credits on the way
+    body[QStringLiteral("body")] = inner;
+    altered[QStringLiteral("statement")] = body;
+    const QJsonObject someoneElse = statement(QStringLiteral("bob"), 8, 50, m_projectCa.key);
+    const QJsonObject older = statement(QStringLiteral("alice"), 3, 2, m_projectCa.key);
+    startFakeBroker([=](FakeBroker* broker, const QJsonObject& received) {
+        if (ipc::messageType(received) != QLatin1String("hello"))
+            return;
+        QJsonObject welcome = ipc::makeMessage("welcome");
+        welcome.insert(QStringLiteral("session"), QStringLiteral("00112233445566778899aabbccddeeff"));
+        broker->send(welcome);
+        for (const QJsonObject& message : { genuine, forged, altered, someoneElse, older })
+            broker->send(message);
+    });
+    const auto credits = [&] {
+        return QJsonDocument::fromJson(
+            m_grid->pvc(QStringLiteral("alice"), { QStringLiteral("credits"), QStringLiteral("--json") }).out.toUtf8())
+            .object();
+    };
+    m_grid->startHost(QStringLiteral("alice"));
+    QVERIFY2(TestGrid::waitFor([&] { return credits().value(QLatin1String("refused")).toInt() == 4; }, 10000),
+        QJsonDocument(credits()).toJson().constData());
+    QCOMPARE(credits().value(QLatin1String("total")).toDouble(), 10.0);
+    QCOMPARE(credits().value(QLatin1String("version")).toInteger(), 5);
+    QVERIFY2(credits().value(QLatin1String("last_refusal")).toString().startsWith(QLatin1String("credits.rolled_back")),
+        qPrintable(credits().value(QLatin1String("last_refusal")).toString()));
+
+    // Restarted, pvcd shows what it kept, and the same broker's replay changes nothing.
+    m_grid->stopHost(QStringLiteral("alice"), false);
+    m_grid->startHost(QStringLiteral("alice"));
+    QVERIFY(TestGrid::waitFor([&] { return credits().value(QLatin1String("refused")).toInt() == 4; }, 10000));
+    QCOMPARE(credits().value(QLatin1String("total")).toDouble(), 10.0);
 }
 
 QTEST_GUILESS_MAIN(TstMaliciousBroker)

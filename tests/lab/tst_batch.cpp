@@ -169,7 +169,8 @@ QProcess* TstBatch::startBatch(const QString& name, const QString& blocklist)
         { LabGrid::binary(QStringLiteral("pvc-batch")), QStringLiteral("run"),
             m_work + QStringLiteral("/inputs-") + name + QStringLiteral("/batch.json"), QStringLiteral("--dir"),
             dir(name), QStringLiteral("--control"), m_grid->controlPath(master), QStringLiteral("--blocklist"),
-            m_work + QLatin1Char('/') + blocklist, QStringLiteral("--replica-timeout"), QStringLiteral("60") });
+            m_work + QLatin1Char('/') + blocklist, QStringLiteral("--replica-timeout"), QStringLiteral("60"),
+            QStringLiteral("--master"), m_grid->masterDir() });
 }
 
 int TstBatch::finishBatch(QProcess* batch, int timeoutMs)
@@ -244,6 +245,23 @@ void TstBatch::votingCertifiesAndBlocksTheSaboteur()
     QCOMPARE(s.value(QLatin1String("blocked")).toVariant().toStringList(), QStringList { saboteur });
     QVERIFY(readFile(m_work + QStringLiteral("/blocked-voting")).contains(saboteur.toUtf8()));
     QCOMPARE(eventsAfterBlock(journal(name), saboteur), 0); // blocked: no further task
+
+    // The grants reach the volunteers as the master's signed statements: `pvc credits` on each shows them.
+    for (const QString& host : volunteers) {
+        const auto shown = [&] {
+            return QJsonDocument::fromJson(
+                m_grid->pvc(host, { QStringLiteral("credits"), QStringLiteral("--json") }).out.toUtf8())
+                .object();
+        };
+        QVERIFY2(LabGrid::waitFor(
+                     [&] { return qAbs(shown().value(QLatin1String("total")).toDouble() - creditOf(s, host)) < 1e-9; },
+                     20000),
+            qPrintable(host + QStringLiteral(": ") + QString::fromUtf8(QJsonDocument(shown()).toJson())));
+        QCOMPARE(shown().value(QLatin1String("refused")).toInt(), 0);
+    }
+    qInfo("credits shown by pvc credits: v1 %.4f, v2 (saboteur) %.4f, v3 %.4f, v4 %.4f",
+        creditOf(s, QStringLiteral("v1")), creditOf(s, saboteur), creditOf(s, QStringLiteral("v3")),
+        creditOf(s, QStringLiteral("v4")));
 }
 
 // Check 2, the rest: with one replica per task only spot-checks stand between the saboteur and the results. It
