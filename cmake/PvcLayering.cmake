@@ -18,7 +18,7 @@ set(allowed_master common ipc virtualization security protocol connectivity batc
 set(allowed_broker common ipc security protocol)
 set(allowed_helper common ipc)
 set(allowed_app common ipc)
-set(allowed_admin common ipc virtualization security protocol master)
+set(allowed_admin common ipc virtualization security protocol master batch)
 set(allowed_batchtool common ipc data batch)
 
 set(modules common ipc virtualization security protocol tunnel grid data batch connectivity coordinator master)

@@ -1,5 +1,6 @@
 #include "admincli.h"
 
+#include "admincredits.h"
 #include "admindata.h"
 #include "common/logging.h"
 #include "master/creditpublisher.h"
@@ -298,6 +299,8 @@ const Command Commands[] {
         false },
     { QLatin1String("data"), "'data list': what the master host's pvcd publishes and fetches",
         "List the data the master host's pvcd seeds and fetches.", addDataOptions, runData, false },
+    { QLatin1String("credits"), "Rank the hosts by the credit certified work earned them (--csv FILE)",
+        "Rank the hosts by credit, from the master's ledger (docs/batch.md).", addCreditsOptions, runCredits },
 };
 
 QString usage()

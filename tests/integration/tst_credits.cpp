@@ -61,6 +61,18 @@ void TstCredits::ledgerReachesEachHost()
         TestGrid::waitFor([&] { return credits(grid, bob).value(QLatin1String("total")).toDouble() == 0.5; }, 15000));
     QCOMPARE(credits(grid, bob).value(QLatin1String("certified_tasks")).toInt(), 1);
 
+    // The admin's ranking, as a table and as CSV.
+    const auto table = grid.admin({ QStringLiteral("credits"), QStringLiteral("--dir"), grid.masterDir() });
+    QCOMPARE(table.exitCode, 0);
+    const QStringList rows = table.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY2(rows.size() == 3 && rows[1].contains(alice) && rows[2].contains(bob), qPrintable(table.out));
+    const auto csv = grid.admin({ QStringLiteral("credits"), QStringLiteral("--dir"), grid.masterDir(),
+        QStringLiteral("--csv"), QStringLiteral("-") });
+    QVERIFY2(csv.out.startsWith(QLatin1String("rank,host,credit,recent_average,certified_tasks,statement_version\n"
+                                              "1,alice,0.750000,")),
+        qPrintable(csv.out));
+    QVERIFY(csv.out.contains(QLatin1String("\n2,bob,0.500000,")));
+
     // A task opened again loses its grant, and the hosts see it.
     QVERIFY(ledger.setTaskGrants(QStringLiteral("b1"), QStringLiteral("t2"), {}));
     QVERIFY(
