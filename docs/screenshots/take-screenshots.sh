@@ -3,7 +3,7 @@
 # three joined volunteers and one that has not joined), pvc-tray under Xvfb with the openbox window
 # manager and trayer as the system tray, xdotool for the clicks and ImageMagick's import for the pictures.
 # Usage: docs/screenshots/take-screenshots.sh BIN_DIR   (e.g. build/bin)
-# Needs the Debian packages xvfb openbox trayer xdotool imagemagick (screenshot tools only, not CI's).
+# Needs the Debian packages xvfb openbox trayer xdotool imagemagick sqlite3 (screenshot tools only, not CI's).
 set -euo pipefail
 bin=$(cd "$1" && pwd)
 out=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +69,16 @@ xdotool key Return
 sleep 4
 shot "$id" join-member
 stop_tray
+
+# Credit, as pvc-batch --master would grant it (docs/batch.md): grants over the last ten days in the
+# master's ledger (sqlite3, a screenshot tool only); pvc-admin serve states them to alice within seconds.
+for day in $(seq 0 9); do
+  for task in $(seq 1 $((3 + day % 4))); do
+    sqlite3 "$work/master/ledger.db" "INSERT INTO grants VALUES ('shots', 'd$day-t$task', 'alice', 0.35, 151, \
+      strftime('%s', 'now') - $day * 86400 - 3600)"
+  done
+done
+for _ in $(seq 1 40); do "$bin/pvc" --control "$work/alice.sock" credits | grep -q '^As of' && break; sleep 0.5; done
 
 # 2. The main window of a member, tab by tab, and the tray's menu. Alice has published a dataset (on
 # loopback there is no overlay to fetch it over, so the Data tab shows it being shared, by her alone).

@@ -6,8 +6,9 @@
 # way to each other (the demo prints how each pair connected), and reach the master by name; the
 # global policy lets volunteers reach only the master's TCP 9123 (and ping, and each other's BitTorrent port). Then the master runs a
 # real Work Queue manager on that port and a batch of gzip tasks runs on the volunteers' sandboxed
-# workers; the demo shows who ran what, and bob's owner pausing him mid-batch. Last, the master publishes
-# a dataset by BitTorrent and the volunteers fetch it, serving each other.
+# workers; the demo shows who ran what, and bob's owner pausing him mid-batch. Then the master publishes
+# a dataset by BitTorrent and the volunteers fetch it, serving each other. Last, BLAST: pvc-batch certifies
+# blastp tasks by voting and spot-checks, catches erin (a saboteur by a test build's switch) and shows credit.
 # Called by run-demo.sh; usage: run-lab-demo.sh BIN_DIR [--keep]
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +23,8 @@ volunteers=(alice bob carol dave erin)
 hosts=(master "${volunteers[@]}")
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # The pvcd the BLAST step restarted (demo-blast.sh) wrote its PID here.
+  if [ -f "$work/erin-saboteur.pid" ]; then kill "$(cat "$work/erin-saboteur.pid")" 2>/dev/null || true; fi
   "$lab" down "$prefix" >/dev/null 2>&1 || true
   for node in "${hosts[@]}"; do rm -rf "/etc/netns/$prefix-$node"; done
   rmdir /etc/netns 2>/dev/null || true
@@ -171,6 +174,7 @@ step "The master's list of hosts"
 
 "$src/tests/demo/demo-batch.sh" "$bin" "$prefix" "$work" "$hello" "${volunteers[@]}"
 "$src/tests/demo/demo-data.sh" "$bin" "$prefix" "$work" "${volunteers[@]}"
+"$src/tests/demo/demo-blast.sh" "$bin" "$prefix" "$work" "${volunteers[@]}"
 
 if [ "$keep" = "--keep" ]; then
   echo; echo "The grid keeps running (try: ip netns exec $prefix-alice ping master.pvc). Press Enter to stop it."
