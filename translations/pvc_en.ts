@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+47"/>
-        <location line="+216"/>
+        <location filename="../app/tray/computingpage.cpp" line="+46"/>
+        <location line="+218"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n of %1 cores</numerusform>
@@ -406,7 +406,7 @@
         <translation>This desktop</translation>
     </message>
     <message>
-        <location filename="../app/tray/computingpage.cpp" line="-207"/>
+        <location filename="../app/tray/computingpage.cpp" line="-209"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd is not running: the preferences it stores cannot be shown.</translation>
     </message>
@@ -416,7 +416,7 @@
         <translation>Asking pvcd for the preferences...</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</translation>
     </message>
@@ -458,7 +458,7 @@
 <context>
     <name>pvc::app::CreditsPage</name>
     <message>
-        <location filename="../app/tray/creditspage.cpp" line="+54"/>
+        <location filename="../app/tray/creditspage.cpp" line="+55"/>
         <source>credits earned</source>
         <translation>credits earned</translation>
     </message>
@@ -501,6 +501,19 @@
         <location line="+2"/>
         <source>Credits come from the project&apos;s master, which grants them only for certified results.</source>
         <translation>Credits come from the project&apos;s master, which grants them only for certified results.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Last statement signed by the master: %1.</source>
+        <translation>Last statement signed by the master: %1.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n statement(s) claiming to come from the master were refused (forged, altered, for another computer, or older than the one kept).</source>
+        <translation>
+            <numerusform>%n statement claiming to come from the master was refused (forged, altered, for another computer, or older than the one kept).</numerusform>
+            <numerusform>%n statements claiming to come from the master were refused (forged, altered, for another computer, or older than the one kept).</numerusform>
+        </translation>
     </message>
 </context>
 <context>

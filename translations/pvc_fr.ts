@@ -200,8 +200,8 @@
 <context>
     <name>pvc::app::ComputingPage</name>
     <message numerus="yes">
-        <location filename="../app/tray/computingpage.cpp" line="+47"/>
-        <location line="+216"/>
+        <location filename="../app/tray/computingpage.cpp" line="+46"/>
+        <location line="+218"/>
         <source>%n of %1 cores</source>
         <translation>
             <numerusform>%n cœur sur %1</numerusform>
@@ -406,7 +406,7 @@
         <translation>Ce bureau</translation>
     </message>
     <message>
-        <location filename="../app/tray/computingpage.cpp" line="-207"/>
+        <location filename="../app/tray/computingpage.cpp" line="-209"/>
         <source>pvcd is not running: the preferences it stores cannot be shown.</source>
         <translation>pvcd ne tourne pas : les préférences qu&apos;il conserve ne peuvent pas être affichées.</translation>
     </message>
@@ -416,7 +416,7 @@
         <translation>Demande des préférences à pvcd...</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+82"/>
         <source>The owner&apos;s preferences are not available from this pvcd: it is older than pvc-tray. Update pvc to choose the cores, the idle time and the hours given to the project.</source>
         <translation>Les préférences du propriétaire ne sont pas disponibles auprès de ce pvcd : il est plus ancien que pvc-tray. Mettez pvc à jour pour choisir les cœurs, le délai d&apos;inactivité et les heures données au projet.</translation>
     </message>
@@ -458,7 +458,7 @@
 <context>
     <name>pvc::app::CreditsPage</name>
     <message>
-        <location filename="../app/tray/creditspage.cpp" line="+54"/>
+        <location filename="../app/tray/creditspage.cpp" line="+55"/>
         <source>credits earned</source>
         <translation>crédits gagnés</translation>
     </message>
@@ -501,6 +501,19 @@
         <location line="+2"/>
         <source>Credits come from the project&apos;s master, which grants them only for certified results.</source>
         <translation>Les crédits viennent du maître du projet, qui ne les accorde que pour des résultats certifiés.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Last statement signed by the master: %1.</source>
+        <translation>Dernier relevé signé par le maître : %1.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>%n statement(s) claiming to come from the master were refused (forged, altered, for another computer, or older than the one kept).</source>
+        <translation>
+            <numerusform>%n relevé prétendant venir du maître a été refusé (falsifié, modifié, destiné à un autre ordinateur ou plus ancien que celui gardé).</numerusform>
+            <numerusform>%n relevés prétendant venir du maître ont été refusés (falsifiés, modifiés, destinés à un autre ordinateur ou plus anciens que celui gardé).</numerusform>
+        </translation>
     </message>
 </context>
 <context>

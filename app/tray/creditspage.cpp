@@ -5,6 +5,7 @@
 #include "errortext.h"
 #include "ipc/controlcommands.h"
 
+#include <QDateTime>
 #include <QFrame>
 #include <QGridLayout>
 #include <QJsonArray>
@@ -118,7 +119,18 @@ void CreditsPage::apply(const QJsonObject& credits)
     m_plot->setHistory(days);
     m_plot->setEmptyText(tr("No credits yet. The project grants credits for results it has certified, "
                             "once this computer has worked on its tasks."));
-    m_note->setText(tr("Credits come from the project's master, which grants them only for certified results."));
+    QString note = tr("Credits come from the project's master, which grants them only for certified results.");
+    const QDateTime issued = QDateTime::fromString(credits.value(QLatin1String("issued")).toString(), Qt::ISODate);
+    if (issued.isValid())
+        note += QLatin1Char(' ')
+            + tr("Last statement signed by the master: %1.")
+                  .arg(QLocale().toString(issued.toLocalTime(), QLocale::ShortFormat));
+    if (const int refused = credits.value(QLatin1String("refused")).toInt(); refused > 0)
+        note += QLatin1Char('\n')
+            + tr("%n statement(s) claiming to come from the master were refused (forged, altered, for another "
+                 "computer, or older than the one kept).",
+                nullptr, refused);
+    m_note->setText(note);
 }
 
 void CreditsPage::setUnavailable(const QString& why)
