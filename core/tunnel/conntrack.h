@@ -28,7 +28,10 @@ class Conntrack {
 public:
     static constexpr int DefaultCapacity = 65536;
     // Timeouts since the last packet of a flow (ms).
-    static constexpr quint64 TcpTimeoutMs = 300'000;
+    // An established TCP flow may be idle for long (a Work Queue worker waiting for tasks holds its connection to
+    // the manager open): 2 hours 4 minutes, the least RFC 5382 (REQ-5) allows a NAT. With 5 minutes an idle
+    // worker's flow expired, and the manager's next segments (a task, its FIN) were refused as new inbound flows.
+    static constexpr quint64 TcpTimeoutMs = 7'440'000;
     static constexpr quint64 TcpClosingTimeoutMs = 30'000; // after a FIN or RST
     static constexpr quint64 UdpTimeoutMs = 60'000;
     static constexpr quint64 IcmpTimeoutMs = 30'000;

@@ -10,7 +10,7 @@
 // Environment: PVC_BENCH_MB (500), PVC_BENCH_RATE (50mbit), PVC_BENCH_SAMPLES (3, BitTorrent),
 // PVC_BENCH_WQ_SAMPLES (1, Work Queue: its time is the link's, sample after sample), PVC_BENCH_PLOT
 // (bench-distribution.png in the working directory). Label `bench`: ctest -L bench -R bench_distribution -V.
-#include "distributionplot.h"
+#include "benchplot.h"
 #include "labgrid.h"
 #include "labshaper.h"
 
@@ -26,10 +26,10 @@
 #include <unistd.h>
 #include <vector>
 
-using pvc::test::DistributionCurve;
 using pvc::test::LabGrid;
 using pvc::test::LabNetwork;
 using pvc::test::LabShaper;
+using pvc::test::PlotCurve;
 using pvc::test::RunResult;
 
 namespace {
@@ -244,8 +244,8 @@ void BenchDistribution::distribution()
     // The task checks that it has the whole input.
     const auto checked
         = [this](const QString& file) { return QStringLiteral("test \"$(wc -c < %1)\" = %2").arg(file).arg(m_bytes); };
-    DistributionCurve wq { QStringLiteral("Work Queue's own transfer"), {}, 0xb91c1c };
-    DistributionCurve bt { QStringLiteral("BitTorrent through pvc"), {}, 0x1d4ed8 };
+    PlotCurve wq { QStringLiteral("Work Queue's own transfer"), {}, 0xb91c1c };
+    PlotCurve bt { QStringLiteral("BitTorrent through pvc"), {}, 0x1d4ed8 };
     qInfo("%lld MB to N workers, every link %s both ways (one copy at that rate: %.0f s)", m_bytes / 1000000,
         qPrintable(m_rate), ideal);
     for (const int n : counts) {
@@ -271,20 +271,25 @@ void BenchDistribution::distribution()
             btTimes << seconds;
             qInfo("  BitTorrent, N=%d, sample %d: %.1f s", n, s + 1, seconds);
         }
-        wq.points.append({ n, median(wqTimes) });
-        bt.points.append({ n, median(btTimes) });
+        wq.points.append(QPointF(n, median(wqTimes)));
+        bt.points.append(QPointF(n, median(btTimes)));
     }
     qInfo("N   Work Queue (s)  BitTorrent (s)  BT/WQ  WQ(N)/WQ(1)  BT(N)/BT(1)  BT/one copy");
     for (int i = 0; i < counts.size(); ++i)
-        qInfo("%-3d %14.1f  %14.1f  %5.2f  %11.2f  %11.2f  %11.2f", counts.at(i), wq.points.at(i).second,
-            bt.points.at(i).second, bt.points.at(i).second / wq.points.at(i).second,
-            wq.points.at(i).second / wq.points.first().second, bt.points.at(i).second / bt.points.first().second,
-            bt.points.at(i).second / ideal);
+        qInfo("%-3d %14.1f  %14.1f  %5.2f  %11.2f  %11.2f  %11.2f", counts.at(i), wq.points.at(i).y(),
+            bt.points.at(i).y(), bt.points.at(i).y() / wq.points.at(i).y(), wq.points.at(i).y() / wq.points.first().y(),
+            bt.points.at(i).y() / bt.points.first().y(), bt.points.at(i).y() / ideal);
     const QString plot
         = qEnvironmentVariable("PVC_BENCH_PLOT", QDir::current().filePath(QStringLiteral("bench-distribution.png")));
-    QVERIFY(pvc::test::writeDistributionPlot(plot,
-        QStringLiteral("%1 MB to N workers, links %2 both ways (medians)").arg(m_bytes / 1000000).arg(m_rate),
-        { wq, bt }, ideal));
+    pvc::test::PlotSpec spec;
+    spec.title = QStringLiteral("%1 MB to N workers, links %2 both ways (medians)").arg(m_bytes / 1000000).arg(m_rate);
+    spec.xLabel = QStringLiteral("workers (N)");
+    spec.yLabel = QStringLiteral("seconds until every worker has the input");
+    spec.curves = { wq, bt };
+    spec.xTicks = { 1, 2, 4, 8 };
+    spec.referenceY = ideal;
+    spec.referenceLabel = QStringLiteral("one copy at the link's rate");
+    QVERIFY(pvc::test::writePlot(plot, spec));
     qInfo("plot: %s", qPrintable(plot));
 }
 

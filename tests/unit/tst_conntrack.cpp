@@ -139,9 +139,24 @@ private Q_SLOTS:
         const QByteArray ack = tcp(PeerIp, 22, LocalIp, 40000, tcpflag::Ack);
         QCOMPARE(t.inbound(view(tcp(PeerIp, 22, LocalIp, 40000, tcpflag::Syn | tcpflag::Ack)), Peer, 100),
             Verdict::Established);
-        // Idle for just under five minutes: still there. Then idle for five: gone.
+        // Idle for just under the timeout: still there. Then idle for the timeout: gone.
         QCOMPARE(t.inbound(view(ack), Peer, 100 + Conntrack::TcpTimeoutMs - 1), Verdict::Established);
         QCOMPARE(t.inbound(view(ack), Peer, 100 + 2 * Conntrack::TcpTimeoutMs - 1), Verdict::RefusedByPolicy);
+    }
+
+    // A Work Queue worker connects to the manager, then waits for work: an hour later the manager's task (or its
+    // FIN) must still reach it (RFC 5382: at least 2 h 4 min for an established flow).
+    void idleWorkerConnectionSurvivesAnHour()
+    {
+        Conntrack& t = track();
+        QVERIFY(t.outbound(view(tcp(LocalIp, 41000, PeerIp, 9123, tcpflag::Syn)), 0));
+        QCOMPARE(t.inbound(view(tcp(PeerIp, 9123, LocalIp, 41000, tcpflag::Syn | tcpflag::Ack)), Peer, 50),
+            Verdict::Established);
+        QVERIFY(t.outbound(view(tcp(LocalIp, 41000, PeerIp, 9123, tcpflag::Ack)), 60));
+        const quint64 anHourLater = 60 + 3600 * 1000;
+        QCOMPARE(
+            t.inbound(view(tcp(PeerIp, 9123, LocalIp, 41000, tcpflag::Ack)), Peer, anHourLater), Verdict::Established);
+        QVERIFY(Conntrack::TcpTimeoutMs >= (2 * 3600 + 4 * 60) * 1000ULL);
     }
 
     void icmpEchoReply()
