@@ -111,8 +111,8 @@ bool parseCertification(Parser& p, const QJsonValue& value, CertificationSpec& s
     if (!value.isObject()
         || !onlyKnownKeys(p, field, c,
             { QStringLiteral("mode"), QStringLiteral("quorum"), QStringLiteral("max_replicas"),
-                QStringLiteral("spot_check_every"), QStringLiteral("target_error"), QStringLiteral("saboteur_fraction"),
-                QStringLiteral("comparator") }))
+                QStringLiteral("spot_check_every"), QStringLiteral("spot_check_first"), QStringLiteral("target_error"),
+                QStringLiteral("saboteur_fraction"), QStringLiteral("comparator") }))
         return p.fail(field, QStringLiteral("an object"));
     const QJsonValue mode = c.value(QLatin1String("mode"));
     if (mode == QJsonValue(QStringLiteral("none")))
@@ -138,6 +138,10 @@ bool parseCertification(Parser& p, const QJsonValue& value, CertificationSpec& s
     spec.quorum = *quorum;
     spec.maxReplicas = *most;
     spec.spotCheckEvery = *every;
+    const QJsonValue first = c.value(QLatin1String("spot_check_first"));
+    if (!first.isUndefined() && !first.isBool())
+        return p.fail(field + QStringLiteral(".spot_check_first"), QStringLiteral("true or false"));
+    spec.spotCheckFirst = first.toBool(true);
     spec.targetError = *error;
     spec.saboteurFraction = *saboteurs;
     if (spec.mode == CertificationSpec::Mode::Credibility && spec.spotCheckEvery == 0)

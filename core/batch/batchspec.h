@@ -17,6 +17,7 @@ struct CertificationSpec {
     int quorum = 2; // m+1: agreeing results that accept a task at first
     int maxReplicas = 3; // 2m+1: replicas at most, on distinct hosts, once results disagree
     int spotCheckEvery = 0; // k: one known-answer task per k tasks given to a host; 0: none
+    bool spotCheckFirst = true; // a host's first task is a known-answer one (then every k-th)
     double targetError = 0.01; // credibility: accept once a result's credibility reaches 1 - targetError
     double saboteurFraction = 0.1; // credibility: the fraction f of saboteurs assumed (Sarmenta)
     QStringList comparator; // empty: outputs must be byte for byte equal; else argv run as `argv A B`

@@ -209,7 +209,9 @@ bool Certifier::takeSpotCheckTurn(const QString& host)
 {
     if (m_spec.spotCheckEvery <= 0)
         return false;
-    return ++m_given[host] % m_spec.spotCheckEvery == 0;
+    // With spotCheckFirst, the turns are the 1st, (k+1)th, (2k+1)th... task of the host; without, the k-th, 2k-th...
+    const int given = m_given[host]++;
+    return (m_spec.spotCheckFirst ? given : given + 1) % m_spec.spotCheckEvery == 0;
 }
 
 void Certifier::dispatched(const QString& task, const QString& host)

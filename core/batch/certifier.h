@@ -36,7 +36,8 @@ public:
     int replicasWanted(const QString& task) const;
     // Hosts that may not run another replica of the task: they ran one, or run one now.
     QSet<QString> hostsUsed(const QString& task) const;
-    // Whether the next task given to `host` should be a known-answer one; counts the task given.
+    // Whether the next task given to `host` should be a known-answer one; counts the task given. The first task of
+    // a host is one (unless spotCheckFirst is off), then every k-th.
     bool takeSpotCheckTurn(const QString& host);
 
     void dispatched(const QString& task, const QString& host);

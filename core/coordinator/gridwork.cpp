@@ -6,6 +6,7 @@
 #include "coordinator/policystore.h"
 #include "grid/managerrelay.h"
 #include "grid/ownercontrol.h"
+#include "grid/saboteurshell.h"
 #include "grid/workersupervisor.h"
 
 #include <QCoreApplication>
@@ -153,27 +154,13 @@ QJsonObject GridWork::statusJson() const
 }
 
 #ifdef PVC_TEST_SWITCHES
-// A saboteur's shell: Work Queue runs each task as `sh -c COMMAND` in a folder t.N; this shell runs it with
-// bash, then appends a line to every file the task created. Anything else it runs unchanged.
+// The saboteur's shell (grid/saboteurshell.h), bound over the sandbox's /usr/bin/sh.
 void GridWork::setTestSaboteur()
 {
     const QString path = QFileInfo(m_socketPath).absolutePath() + QStringLiteral("/saboteur-sh");
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile script(path);
-    if (!script.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        || script.write(
-               "#!/usr/bin/bash\n"
-               "case \"$PWD\" in */t.[0-9]*) ;; *) exec /usr/bin/bash \"$@\" ;; esac\n"
-               "shopt -s nullglob dotglob\n"
-               "declare -A before\n"
-               "for f in *; do before[\"$f\"]=1; done\n"
-               "/usr/bin/bash \"$@\"\n"
-               "status=$?\n"
-               "for f in *; do\n"
-               "  if [[ -f $f && ! -L $f && -z ${before[\"$f\"]} ]]; then printf 'sabotaged\\n' >> \"$f\"; fi\n"
-               "done\n"
-               "exit $status\n")
-            < 0) {
+    if (!script.open(QIODevice::WriteOnly | QIODevice::Truncate) || script.write(SaboteurShell) < 0) {
         qCWarning(lcGrid) << "cannot write the saboteur's shell" << path;
         return;
     }

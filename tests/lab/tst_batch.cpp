@@ -269,8 +269,9 @@ void TstBatch::votingCertifiesAndBlocksTheSaboteur()
 void TstBatch::spotChecksUndoWhatTheSaboteurGotAccepted()
 {
     const QString name = QStringLiteral("single");
-    makeBatch(
-        name, 12, 1, { { QStringLiteral("mode"), QStringLiteral("none") }, { QStringLiteral("spot_check_every"), 2 } });
+    makeBatch(name, 12, 1,
+        { { QStringLiteral("mode"), QStringLiteral("none") }, { QStringLiteral("spot_check_every"), 2 },
+            { QStringLiteral("spot_check_first"), false } });
     QCOMPARE(finishBatch(startBatch(name, QStringLiteral("blocked-single"))), 0);
     const QList<BatchStore::Event> events = journal(name);
     QStringList acceptedBeforeCaught;

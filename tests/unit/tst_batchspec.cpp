@@ -96,6 +96,8 @@ void TstBatchSpec::mistakesNameTheField_data()
     QTest::newRow("quorum 0") << "certification.quorum" << QJsonValue(0) << "certification.quorum";
     QTest::newRow("most below quorum") << "certification.max_replicas" << QJsonValue(1) << "certification.max_replicas";
     QTest::newRow("comparator") << "certification.comparator" << QJsonValue(7) << "certification.comparator";
+    QTest::newRow("spot-check first") << "certification.spot_check_first" << QJsonValue(1)
+                                      << "certification.spot_check_first";
     QTest::newRow("no tasks") << "tasks" << QJsonValue(QJsonArray()) << "tasks";
     QTest::newRow("duplicate id") << "tasks.1.id" << QJsonValue(QStringLiteral("q1")) << "tasks[1].id";
     QTest::newRow("empty command") << "tasks.1.command" << QJsonValue(QStringLiteral(" ")) << "tasks[1].command";

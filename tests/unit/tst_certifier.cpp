@@ -144,10 +144,18 @@ void TstCertifier::spotCheckTurns()
 {
     Certifier c(voting(2, 3, 3));
     QList<bool> turns;
-    for (int i = 0; i < 6; ++i)
+    for (int i = 0; i < 7; ++i)
         turns << c.takeSpotCheckTurn(QStringLiteral("a"));
+    // A new host is checked at once, then every third task.
+    QCOMPARE(turns, QList<bool>({ true, false, false, true, false, false, true }));
+    QVERIFY(c.takeSpotCheckTurn(QStringLiteral("b"))); // per host
+    CertificationSpec later = voting(2, 3, 3);
+    later.spotCheckFirst = false;
+    Certifier d(later);
+    turns.clear();
+    for (int i = 0; i < 6; ++i)
+        turns << d.takeSpotCheckTurn(QStringLiteral("a"));
     QCOMPARE(turns, QList<bool>({ false, false, true, false, false, true }));
-    QVERIFY(!c.takeSpotCheckTurn(QStringLiteral("b"))); // per host
     Certifier none(voting());
     QVERIFY(!none.takeSpotCheckTurn(QStringLiteral("a")));
 }
