@@ -315,7 +315,11 @@ void BatchRunner::showProgress(bool final)
                              .arg(m_hosts->hosts().size())
                              .arg(m_certifier.blockedHosts().size())
                              .arg(eta);
-    std::fprintf(stderr, isatty(STDERR_FILENO) ? "\r%s\033[K%s" : "%s%s", line.toUtf8().constData(),
+    QString shown = line;
+    if (m_hosts->hosts().isEmpty())
+        shown += m_hosts->lastError().isEmpty() ? QStringLiteral(" · no host to run on yet")
+                                                : QStringLiteral(" · no host: pvcd says %1").arg(m_hosts->lastError());
+    std::fprintf(stderr, isatty(STDERR_FILENO) ? "\r%s\033[K%s" : "%s%s", shown.toUtf8().constData(),
         final || !isatty(STDERR_FILENO) ? "\n" : "");
     QSaveFile progress(m_options.dir + QStringLiteral("/progress.json"));
     if (progress.open(QIODevice::WriteOnly)) {
