@@ -57,6 +57,7 @@ private Q_SLOTS:
     void blocklistHoldsForTheNextBatch();
     void killedBatchResumesWithoutRedoing();
     void missingOutputsAreInDoubt();
+    void comparatorDecidesAndItsCrashCertifiesNothing();
 
 private:
     // A batch folder with `count` tasks (and `checks` known-answer tasks) and its description; the expected
@@ -370,6 +371,52 @@ void TstBatch::missingOutputsAreInDoubt()
             QVERIFY2(event.kind == BatchStore::Event::Kind::Failure && event.key.contains(QLatin1String("out.txt")),
                 qPrintable(event.key));
     QCOMPARE(status(name).value(QLatin1String("certified")).toInt(), 2);
+}
+
+// Check 5, the comparator: outputs with a line that differs every run (a date, as BLAST writes) are certified by a
+// comparator that ignores it; a comparator that crashes certifies nothing, and says why.
+void TstBatch::comparatorDecidesAndItsCrashCertifiesNothing()
+{
+    const QString stamped = taskCommand + QStringLiteral(" && echo \"when: $(date +%s%N)\" >> out.txt");
+    const QString name = QStringLiteral("compared");
+    makeBatch(name, 4, 0,
+        { { QStringLiteral("mode"), QStringLiteral("voting") },
+            { QStringLiteral("comparator"), QJsonArray { QStringLiteral("./same.sh") } } },
+        stamped);
+    const QString inputs = m_work + QStringLiteral("/inputs-");
+    QVERIFY(writeFile(inputs + name + QStringLiteral("/same.sh"),
+        "#!/bin/bash\ndiff <(grep -v '^when:' \"$1\") <(grep -v '^when:' \"$2\") >/dev/null\n"));
+    QFile::setPermissions(
+        inputs + name + QStringLiteral("/same.sh"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QCOMPARE(finishBatch(startBatch(name, QStringLiteral("blocked-single"))), 0);
+    for (int i = 0; i < 4; ++i) {
+        const QString id = QStringLiteral("t%1").arg(i, 2, 10, QLatin1Char('0'));
+        const QByteArray out = readFile(dir(name) + QStringLiteral("/results/") + id + QStringLiteral("/out.txt"));
+        QVERIFY2(out.contains("\nwhen: "), out.constData());
+        const QByteArray expected = m_expected.value(name + QLatin1Char('/') + id);
+        QCOMPARE(out.left(out.indexOf("when: ")), expected.left(expected.indexOf("when: ")));
+    }
+
+    const QString crashed = QStringLiteral("crashed");
+    makeBatch(crashed, 2, 0,
+        { { QStringLiteral("mode"), QStringLiteral("voting") },
+            { QStringLiteral("comparator"), QJsonArray { QStringLiteral("./crash.sh") } } },
+        stamped);
+    QVERIFY(writeFile(inputs + crashed + QStringLiteral("/crash.sh"), "#!/bin/bash\nkill -SEGV $$\n"));
+    QFile::setPermissions(
+        inputs + crashed + QStringLiteral("/crash.sh"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QCOMPARE(finishBatch(startBatch(crashed, QStringLiteral("blocked-single"))), 3);
+    for (const QString& id : { QStringLiteral("t00"), QStringLiteral("t01") }) {
+        QVERIFY(!QFile::exists(dir(crashed) + QStringLiteral("/results/") + id + QStringLiteral("/out.txt")));
+        const QJsonObject report = QJsonDocument::fromJson(
+            readFile(dir(crashed) + QStringLiteral("/results/") + id + QStringLiteral("/report.json")))
+                                       .object();
+        QCOMPARE(report.value(QLatin1String("decision")).toString(), QStringLiteral("in-doubt"));
+    }
+    bool saidWhy = false;
+    for (const BatchStore::Event& event : journal(crashed))
+        saidWhy = saidWhy || event.key.contains(QLatin1String("the comparator crashed"));
+    QVERIFY(saidWhy);
 }
 
 QTEST_GUILESS_MAIN(TstBatch)
