@@ -99,6 +99,8 @@ void BenchDistribution::initTestCase()
 {
     if (!LabNetwork::isRoot())
         QSKIP("the lab needs root");
+    if (const QString why = LabGrid::sandboxUnavailable(); !why.isEmpty())
+        QSKIP(qPrintable(why));
     LabNetwork::sweepStale();
     m_lab = std::make_unique<LabNetwork>(LabNetwork::topology(QStringLiteral("swarm")));
     QVERIFY2(m_lab->isUp(), qPrintable(m_lab->error()));

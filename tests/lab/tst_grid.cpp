@@ -23,22 +23,6 @@ using pvc::test::RunResult;
 
 using namespace gridtest;
 
-namespace {
-RunResult runAsNobody(const QStringList& argv)
-{
-    QProcess process;
-    process.start(QStringLiteral("setpriv"),
-        QStringList { QStringLiteral("--reuid=nobody"), QStringLiteral("--regid=nogroup"),
-            QStringLiteral("--clear-groups"), QStringLiteral("--") }
-            + argv);
-    RunResult result;
-    if (process.waitForFinished(10000) && process.exitStatus() == QProcess::NormalExit)
-        result.exitCode = process.exitCode();
-    result.err = QString::fromUtf8(process.readAllStandardError());
-    return result;
-}
-} // namespace
-
 void TstGrid::initTestCase()
 {
     if (!LabNetwork::isRoot())
@@ -51,12 +35,8 @@ void TstGrid::initTestCase()
         QVERIFY2(QFileInfo(LabGrid::binary(QString::fromLatin1(binary))).isExecutable(),
             qPrintable(LabGrid::binary(QString::fromLatin1(binary)) + QStringLiteral(" is not built")));
     // Unprivileged user namespaces are what bwrap needs; a chroot or a kernel setting can forbid them.
-    const RunResult probe = runAsNobody({ QStringLiteral("bwrap"), QStringLiteral("--unshare-all"),
-        QStringLiteral("--ro-bind"), QStringLiteral("/usr"), QStringLiteral("/usr"), QStringLiteral("--symlink"),
-        QStringLiteral("usr/lib"), QStringLiteral("/lib"), QStringLiteral("--symlink"), QStringLiteral("usr/lib64"),
-        QStringLiteral("/lib64"), QStringLiteral("/usr/bin/true") });
-    if (probe.exitCode != 0)
-        QSKIP(qPrintable(QStringLiteral("bwrap cannot make a sandbox here: ") + probe.err.trimmed()));
+    if (const QString why = LabGrid::sandboxUnavailable(); !why.isEmpty())
+        QSKIP(qPrintable(why));
     LabNetwork::sweepStale();
 
     QElapsedTimer timer;

@@ -134,6 +134,9 @@ public:
     QList<qint64> startedPids() const { return m_pids; }
 
     static bool waitFor(const std::function<bool()>& condition, int timeoutMs, int intervalMs = 200);
+    // Why the workers' bwrap sandbox cannot be made here (a chroot, or a kernel that forbids unprivileged user
+    // namespaces), tried as nobody; empty when it can. Tests that need workers skip, saying so.
+    static QString sandboxUnavailable();
 
 private:
     QProcess* startLogged(const QString& key, const QString& node, const QStringList& argv, const QString& asUser);
