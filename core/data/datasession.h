@@ -26,6 +26,7 @@ public:
     static constexpr quint16 DefaultPort = 6881;
     static constexpr int AlertIntervalMs = 250;
     static constexpr int ResumeSaveIntervalMs = 5000;
+    static constexpr qint64 InUseMs = 30 * 1000; // data a task asked for this recently is kept over the cap
 
     struct Limits {
         int uploadKiBps = 0; // 0: no limit

@@ -46,8 +46,10 @@ void DataSession::pumpAlerts()
             if (const auto publication = d->pendingPublications.take(hex))
                 publication(error);
         } else if (const auto* update = lt::alert_cast<lt::state_update_alert>(alert)) {
+            // An update queued before a removal must not bring the removed transfer back into the cache's count.
             for (const lt::torrent_status& status : update->status)
-                d->status.insert(hexOf(status.info_hashes.v1), status);
+                if (d->torrents.contains(hexOf(status.info_hashes.v1)))
+                    d->status.insert(hexOf(status.info_hashes.v1), status);
             if (!d->seeding)
                 applySeeding(); // a transfer that just completed stops here
         } else if (const auto* finished = lt::alert_cast<lt::torrent_finished_alert>(alert)) {

@@ -53,10 +53,14 @@ void DataSession::enforceCacheLimit()
     QList<QPair<qint64, QString>> candidates; // last use, info-hash
     qint64 used = 0;
     for (auto it = d->status.constBegin(); it != d->status.constEnd(); ++it) {
-        if (!isFetched(*it, m_cacheDirectory))
+        if (!isFetched(*it, m_cacheDirectory) || !d->torrents.value(it.key()).is_valid())
             continue;
         used += it->total_wanted_done;
-        candidates.append({ d->lastUsed.value(it.key(), 0), it.key() });
+        // A transfer under way is never evicted (a task is waiting for it), nor data a task asked for in the last
+        // InUseMs (it may be reading it): the cap may be passed for that long.
+        const qint64 lastUse = d->lastUsed.value(it.key(), 0);
+        if ((it->is_finished || it->is_seeding) && QDateTime::currentMSecsSinceEpoch() - lastUse > InUseMs)
+            candidates.append({ lastUse, it.key() });
     }
     std::sort(candidates.begin(), candidates.end());
     for (const auto& [lastUse, hex] : std::as_const(candidates)) {
