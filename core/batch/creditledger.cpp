@@ -71,8 +71,13 @@ bool CreditLedger::open(const QString& path, QString* error)
 bool CreditLedger::replace(const QString& batch, const QString& task, const QList<Grant>& grants)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection);
-    if (!db.transaction())
+    // IMMEDIATE: the write lock first (waiting for pvc-admin serve's own writes), never a read that cannot
+    // become a write because the other process wrote meanwhile.
+    QSqlQuery begin(db);
+    if (!begin.exec(QStringLiteral("BEGIN IMMEDIATE"))) {
+        qCWarning(lcBatch) << "ledger busy:" << begin.lastError().text();
         return false;
+    }
     const QString scope = task.isNull() ? QStringLiteral("batch = ?") : QStringLiteral("batch = ? AND task = ?");
     const auto bindScope = [&](QSqlQuery& q) {
         q.addBindValue(batch);
@@ -105,9 +110,10 @@ bool CreditLedger::replace(const QString& batch, const QString& task, const QLis
         insert.addBindValue(firstMade.value(grant.task + QLatin1Char('/') + grant.host, now));
         ok = ok && run(insert);
     }
-    if (ok)
-        return db.commit();
-    db.rollback();
+    QSqlQuery end(db);
+    if (ok && end.exec(QStringLiteral("COMMIT")))
+        return true;
+    end.exec(QStringLiteral("ROLLBACK"));
     return false;
 }
 

@@ -81,7 +81,7 @@ pvc erin set idle-minutes 0 >/dev/null
 pvc erin resume >/dev/null
 grep -m1 'TEST SWITCH' "$work/erin.log" | sed 's/^.*TEST SWITCH/erin: TEST SWITCH/'
 
-step "The master runs pvc-batch: voting (2 agreeing of at most 3), and a known-answer task every 4th task of a host"
+step "The master runs pvc-batch: voting (2 agreeing of at most 3); each host's first task, then every 4th, a known-answer one"
 in_ns master "$bin/pvc-batch" run "$blast/batch.json" --dir "$blast/run" --master "$work/admin" \
   --control "$work/master/run/control.sock" --blocklist "$blast/blocked-hosts" --replica-timeout 120 \
   2> >(grep -v '^pvc\.' >&2) || { echo "demo: pvc-batch failed"; exit 1; }
@@ -97,10 +97,12 @@ echo "tasks where a replica disagreed and was outvoted: $outvoted"
 in_ns master "$bin/pvc-batch" status "$blast/run" | sed -n '2p'
 
 step "Credit, as each volunteer's pvcd shows it: the master's signed statement, through the brokers"
+# The master states each host's credit within 3 s of a change; give it two rounds after the last grant.
 for _ in $(seq 1 40); do
   pvc alice credits --json | grep -q '"version"' && break
   sleep 0.5
 done
+sleep 7
 for node in "${volunteers[@]}"; do
   printf '  %-6s ' "$node"
   pvc "$node" credits | tr '\n' ' ' | sed 's/  */ /g'
