@@ -8,8 +8,12 @@
 #include <QObject>
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QTimer;
+namespace libtorrent {
+struct torrent_status;
+} // namespace libtorrent
 
 namespace pvc::core {
 
@@ -73,6 +77,7 @@ Q_SIGNALS:
 private:
     struct Private;
     void pumpAlerts();
+    void takeStatus(const std::vector<libtorrent::torrent_status>& statuses);
     void saveResumeData();
     // Removes the least recently used fetched data (files and resume data) while the cache is over its cap.
     void enforceCacheLimit();

@@ -23,6 +23,16 @@ void writeResume(const QString& path, const lt::add_torrent_params& params)
 }
 } // namespace
 
+void DataSession::takeStatus(const std::vector<lt::torrent_status>& statuses)
+{
+    // An update queued before a removal must not bring the removed transfer back into the cache's count.
+    for (const lt::torrent_status& status : statuses)
+        if (d->torrents.contains(hexOf(status.info_hashes.v1)))
+            d->status.insert(hexOf(status.info_hashes.v1), status);
+    if (!d->seeding)
+        applySeeding(); // a transfer that just completed stops here
+}
+
 void DataSession::pumpAlerts()
 {
     if (!d->session)
@@ -46,12 +56,7 @@ void DataSession::pumpAlerts()
             if (const auto publication = d->pendingPublications.take(hex))
                 publication(error);
         } else if (const auto* update = lt::alert_cast<lt::state_update_alert>(alert)) {
-            // An update queued before a removal must not bring the removed transfer back into the cache's count.
-            for (const lt::torrent_status& status : update->status)
-                if (d->torrents.contains(hexOf(status.info_hashes.v1)))
-                    d->status.insert(hexOf(status.info_hashes.v1), status);
-            if (!d->seeding)
-                applySeeding(); // a transfer that just completed stops here
+            takeStatus(update->status);
         } else if (const auto* finished = lt::alert_cast<lt::torrent_finished_alert>(alert)) {
             const QString hex = hexOf(finished->handle.info_hashes().v1);
             finished->handle.save_resume_data(lt::torrent_handle::save_info_dict);
