@@ -90,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         const bool opens = reply.isTcp() && reply.hasTcpFlag(tcpflag::Syn) && !reply.hasTcpFlag(tcpflag::Ack);
         if (tracked && isFlow && !opens)
             require(verdict == Conntrack::Verdict::Established, "the reply to a tracked packet was refused");
-        require(track.inbound(reply, replier, 1'000'000) != Conntrack::Verdict::Established,
+        // The longest timeout is TCP's: past it, counted from the reply at 2000, nothing is established.
+        require(track.inbound(reply, replier, 2000 + Conntrack::TcpTimeoutMs + 1) != Conntrack::Verdict::Established,
             "a flow outlived the longest timeout");
     } else {
         const Conntrack::Verdict first = track.inbound(packet, peer, 1000);
@@ -100,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             require(track.size() == 0, "a refused packet left state");
     }
     require(track.size() <= track.capacity(), "more entries than slots");
-    track.expire(10'000'000);
+    track.expire(3 * Conntrack::TcpTimeoutMs);
     require(track.size() == 0, "entries outlived expiry");
     return 0;
 }
