@@ -297,14 +297,10 @@ void BenchDistribution::distribution()
 
 int main(int argc, char** argv)
 {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    // One test function runs every round: far longer than QTest's 5 minutes.
-    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
-        qputenv("QTEST_FUNCTION_TIMEOUT", "5400000");
-    QGuiApplication app(argc, argv); // the plot's fonts
-    BenchDistribution bench;
-    return QTest::qExec(&bench, argc, argv);
+    return pvc::test::runPlottingBenchmark(argc, argv, "5400000", []() -> QObject& {
+        static BenchDistribution bench;
+        return bench;
+    });
 }
 
 #include "bench_distribution.moc"

@@ -347,13 +347,10 @@ void BenchSabotage::sabotage()
 
 int main(int argc, char** argv)
 {
-    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
-        qputenv("QTEST_FUNCTION_TIMEOUT", "7200000");
-    QGuiApplication app(argc, argv); // the plot's fonts
-    BenchSabotage bench;
-    return QTest::qExec(&bench, argc, argv);
+    return pvc::test::runPlottingBenchmark(argc, argv, "7200000", []() -> QObject& {
+        static BenchSabotage bench;
+        return bench;
+    });
 }
 
 #include "bench_sabotage.moc"

@@ -1,8 +1,10 @@
 #include "benchplot.h"
 
+#include <QGuiApplication>
 #include <QImage>
 #include <QPainter>
 #include <QPainterPath>
+#include <QTest>
 #include <algorithm>
 #include <cmath>
 
@@ -120,6 +122,16 @@ bool writePlot(const QString& path, const PlotSpec& spec)
     }
     p.end();
     return image.save(path, "PNG");
+}
+
+int runPlottingBenchmark(int argc, char** argv, const char* timeoutMs, QObject& (*bench)())
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (qEnvironmentVariableIsEmpty("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", timeoutMs);
+    QGuiApplication app(argc, argv);
+    return QTest::qExec(&bench(), argc, argv);
 }
 
 } // namespace pvc::test

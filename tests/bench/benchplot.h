@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QList>
+#include <QObject>
 #include <QPointF>
 #include <QString>
 
@@ -27,5 +28,9 @@ struct PlotSpec {
 };
 
 bool writePlot(const QString& path, const PlotSpec& spec);
+
+// main() of a benchmark that plots: the offscreen platform unless one is set, a QTest function timeout of
+// `timeoutMs` (one function runs every round), a QGuiApplication for the fonts, then QTest on `bench`.
+int runPlottingBenchmark(int argc, char** argv, const char* timeoutMs, QObject& (*bench)());
 
 } // namespace pvc::test

@@ -40,11 +40,11 @@ private Q_SLOTS:
     {
         PeerCandidates candidates;
         QCOMPARE(candidates.publicEndpoint().sin_port, in_port_t(0));
-        candidates.add(QHostAddress(QStringLiteral("10.0.0.2")), 4000, CandidateKind::Host);
-        QCOMPARE(endpointText(candidates.publicEndpoint()), QStringLiteral("10.0.0.2:4000"));
+        candidates.add(QHostAddress(QStringLiteral("198.19.2.2")), 4000, CandidateKind::Host);
+        QCOMPARE(endpointText(candidates.publicEndpoint()), QStringLiteral("198.19.2.2:4000"));
         candidates.add(QHostAddress(QStringLiteral("203.0.113.9")), 4100, CandidateKind::Srflx);
         QCOMPARE(endpointText(candidates.publicEndpoint()), QStringLiteral("203.0.113.9:4100"));
-        QCOMPARE(candidates.hostAddresses(), QStringList { QStringLiteral("10.0.0.2") });
+        QCOMPARE(candidates.hostAddresses(), QStringList { QStringLiteral("198.19.2.2") });
     }
 
     void announcementsAreChecked()
