@@ -17,7 +17,6 @@ namespace pvc::test {
 namespace {
 
 const QString nobody = QStringLiteral("nobody");
-const QString netnsDir = QStringLiteral("/etc/netns");
 
 QString str(const QJsonObject& object, const char* key)
 {
@@ -35,6 +34,7 @@ LabGrid::LabGrid(LabNetwork& lab, const QStringList& brokerNodes, const QString&
     : m_lab(lab)
     , m_brokerNodes(brokerNodes)
     , m_masterNode(masterNode)
+    , m_processes(std::make_unique<LabProcesses>(lab, m_dir.path()))
 {
     m_dir.setAutoRemove(qEnvironmentVariableIsEmpty("PVC_KEEP_TEST_DIRS"));
     // Only root writes here; nobody may pass through to its own directories and the helper sockets.
@@ -45,22 +45,8 @@ LabGrid::LabGrid(LabNetwork& lab, const QStringList& brokerNodes, const QString&
 
 LabGrid::~LabGrid()
 {
-    // Members first (pvcd before its helper), then the master and the broker: reverse start order.
-    for (auto it = m_processes.rbegin(); it != m_processes.rend(); ++it) {
-        QProcess* process = it->second;
-        if (process->state() != QProcess::NotRunning) {
-            process->kill(); // SIGKILL to the program's own PID: ip netns exec and setpriv exec in place
-            process->waitForFinished(5000);
-        }
-        delete process;
-    }
-    m_processes.clear();
-    for (const QString& path : std::as_const(m_resolvDirs)) {
-        QFile::remove(path + QStringLiteral("/resolv.conf"));
-        QDir().rmdir(path);
-    }
-    if (m_createdNetnsDir)
-        QDir().rmdir(netnsDir); // only if empty: another lab may use it by now
+    // Every process first (LabProcesses: members, then the master and the broker, by their own PIDs).
+    m_processes.reset();
     if (!m_dir.autoRemove())
         qInfo("LabGrid: kept %s", qPrintable(m_dir.path()));
 }
@@ -115,65 +101,7 @@ QString LabGrid::nobodyDir(const QString& name)
 
 QProcess* LabGrid::startLogged(const QString& key, const QString& node, const QStringList& argv, const QString& asUser)
 {
-    stopProcess(key);
-    QStringList arguments { QStringLiteral("netns"), QStringLiteral("exec"), m_lab.namespaceName(node) };
-    if (!asUser.isEmpty())
-        arguments << QStringLiteral("setpriv") << QStringLiteral("--reuid=") + asUser
-                  << QStringLiteral("--regid=nogroup") << QStringLiteral("--clear-groups") << QStringLiteral("--");
-    auto* process = new QProcess;
-    process->setProgram(QStringLiteral("ip"));
-    process->setArguments(arguments + argv);
-    process->setProcessChannelMode(QProcess::MergedChannels);
-    // Appends across restarts, so that the log holds everything the process ever said.
-    process->setStandardOutputFile(dir() + QLatin1Char('/') + key + QStringLiteral(".log"), QIODevice::Append);
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("pvc.*.debug=true"));
-    process->setProcessEnvironment(env);
-    process->start();
-    if (!process->waitForStarted(5000))
-        m_error = QStringLiteral("cannot start %1: %2").arg(key, process->errorString());
-    else
-        m_pids << process->processId();
-    m_processes.append({ key, process });
-    return process;
-}
-
-std::unique_ptr<QProcess> LabGrid::launch(const QString& node, const QStringList& argv, const QString& asUser) const
-{
-    QStringList arguments { QStringLiteral("netns"), QStringLiteral("exec"), m_lab.namespaceName(node) };
-    if (!asUser.isEmpty())
-        arguments << QStringLiteral("setpriv") << QStringLiteral("--reuid=") + asUser
-                  << QStringLiteral("--regid=nogroup") << QStringLiteral("--clear-groups") << QStringLiteral("--");
-    auto process = std::make_unique<QProcess>();
-    process->setProgram(QStringLiteral("ip"));
-    process->setArguments(arguments + argv);
-    process->start();
-    process->waitForStarted(5000);
-    return process;
-}
-
-QProcess* LabGrid::process(const QString& key) const
-{
-    for (const auto& entry : m_processes)
-        if (entry.first == key)
-            return entry.second;
-    return nullptr;
-}
-
-void LabGrid::stopProcess(const QString& key)
-{
-    for (qsizetype i = 0; i < m_processes.size(); ++i) {
-        if (m_processes[i].first != key)
-            continue;
-        QProcess* process = m_processes[i].second;
-        if (process->state() != QProcess::NotRunning) {
-            process->kill();
-            process->waitForFinished(5000);
-        }
-        delete process;
-        m_processes.removeAt(i);
-        return;
-    }
+    return m_processes->start(key, node, argv, asUser, &m_error);
 }
 
 bool LabGrid::start()
@@ -536,51 +464,7 @@ bool LabGrid::writeResolvConf(const QString& node)
         m_error = QStringLiteral("%1 has no virtual IP yet").arg(node);
         return false;
     }
-    if (!QFileInfo::exists(netnsDir)) {
-        if (!QDir().mkpath(netnsDir)) {
-            m_error = QStringLiteral("cannot create ") + netnsDir;
-            return false;
-        }
-        m_createdNetnsDir = true;
-    }
-    const QString path = netnsDir + QLatin1Char('/') + m_lab.namespaceName(node);
-    if (!m_resolvDirs.contains(path))
-        m_resolvDirs << path;
-    QDir().mkpath(path);
-    QFile file(path + QStringLiteral("/resolv.conf"));
-    const QByteArray text
-        = QStringLiteral("nameserver %1\nsearch %2\noptions timeout:2 attempts:2\n").arg(address, domain()).toLatin1();
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text) != text.size()) {
-        m_error = QStringLiteral("cannot write ") + file.fileName();
-        return false;
-    }
-    return true;
-}
-
-QString LabGrid::log(const QString& key) const
-{
-    QFile file(dir() + QLatin1Char('/') + key + QStringLiteral(".log"));
-    return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
-}
-
-QString LabGrid::logTail(const QString& key, int lines) const
-{
-    const QStringList all = log(key).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    return all.mid(qMax(0, all.size() - lines)).join(QLatin1Char('\n'));
-}
-
-QString LabGrid::logTails(int lines) const
-{
-    QString out;
-    for (const auto& entry : m_processes) {
-        const QStringList all = log(entry.first).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-        out += QStringLiteral("--- %1.log (last %2 of %3 lines)\n")
-                   .arg(entry.first)
-                   .arg(qMin(lines, all.size()))
-                   .arg(all.size());
-        out += all.mid(qMax(0, all.size() - lines)).join(QLatin1Char('\n')) + QLatin1Char('\n');
-    }
-    return out;
+    return m_resolvConf.write(m_lab.namespaceName(node), address, domain(), &m_error);
 }
 
 } // namespace pvc::test

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "labnetwork.h"
+#include "labprocesses.h"
+#include "labresolvconf.h"
 #include "labtransfer.h"
 
 #include <QElapsedTimer>
@@ -126,12 +128,12 @@ public:
 
     // The log of one process (brokerKey(node), "master", "<node>-helper", "<node>-pvcd"), its last lines, and
     // the last lines of every log.
-    QString log(const QString& key) const;
-    QString logTail(const QString& key, int lines = 5) const;
-    QString logTails(int lines = 40) const;
+    QString log(const QString& key) const { return m_processes->log(key); }
+    QString logTail(const QString& key, int lines = 5) const { return m_processes->logTail(key, lines); }
+    QString logTails(int lines = 40) const { return m_processes->logTails(lines); }
 
     // The PID of every process this grid started, restarts included, for leak checks.
-    QList<qint64> startedPids() const { return m_pids; }
+    QList<qint64> startedPids() const { return m_processes->startedPids(); }
 
     static bool waitFor(const std::function<bool()>& condition, int timeoutMs, int intervalMs = 200);
     // Why the workers' bwrap sandbox cannot be made here (a chroot, or a kernel that forbids unprivileged user
@@ -141,9 +143,12 @@ public:
 private:
     QProcess* startLogged(const QString& key, const QString& node, const QStringList& argv, const QString& asUser);
     // A process in the node's namespace that the caller owns, for short commands run side by side.
-    std::unique_ptr<QProcess> launch(const QString& node, const QStringList& argv, const QString& asUser) const;
-    void stopProcess(const QString& key);
-    QProcess* process(const QString& key) const;
+    std::unique_ptr<QProcess> launch(const QString& node, const QStringList& argv, const QString& asUser) const
+    {
+        return m_processes->launch(node, argv, asUser);
+    }
+    void stopProcess(const QString& key) { m_processes->stop(key); }
+    QProcess* process(const QString& key) const { return m_processes->process(key); }
     QProcess* startBroker(const QString& node);
     bool waitForBroker(const QString& node);
     QProcess* startHelper(const QString& node);
@@ -161,11 +166,9 @@ private:
     QString m_masterNode;
     QTemporaryDir m_dir;
     QString m_error;
-    QList<QPair<QString, QProcess*>> m_processes;
+    std::unique_ptr<LabProcesses> m_processes; // after m_dir: its logs live there, and it goes first
     QHash<QString, QElapsedTimer> m_joinStarted;
-    QList<qint64> m_pids;
-    QStringList m_resolvDirs;
-    bool m_createdNetnsDir = false;
+    LabResolvConf m_resolvConf;
     QHash<QString, QString> m_virtualIps;
     int m_transfers = 0;
 };
