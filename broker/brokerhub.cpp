@@ -89,6 +89,13 @@ void BrokerHub::handleMessage(Session* session, const QJsonObject& message)
         return m_enrolments.handleEnrol(session, message);
     if (type == MessageType::EnrolResult && session->role == BrokerRole::Master)
         return m_enrolments.handleResult(session, message);
+    if (type == MessageType::Renew && (session->role == BrokerRole::Guest || session->role == BrokerRole::Member))
+        return m_enrolments.handleRenew(session, message);
+    if (type == MessageType::RenewResult && session->role == BrokerRole::Master) {
+        if (Session* renewed = m_enrolments.handleRenewResult(session, message))
+            m_presence.broadcast(renewed->project, renewed->name, renewed);
+        return;
+    }
     if ((type == MessageType::Revocations || type == MessageType::Policy) && session->role == BrokerRole::Master)
         return m_documents.handle(session, message);
     if (type == MessageType::Credits && session->role == BrokerRole::Master)

@@ -26,6 +26,7 @@ struct Session {
     quint32 relayTag = 0; // names this member in relayed datagrams (docs/protocol.md 2.9)
     QSet<QString> streams;
     QSet<QString> enrolments;
+    QSet<QString> renewals; // certificate renewals asked through this session, waiting for the master
 
     std::function<void(const QJsonObject&)> send;
     // Ends the connection; the transport then calls BrokerHub::closeSession.

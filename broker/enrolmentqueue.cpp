@@ -66,6 +66,57 @@ void EnrolmentQueue::handleResult(Session* master, const QJsonObject& message)
             guest->send(answer);
 }
 
+void EnrolmentQueue::handleRenew(Session* session, const QJsonObject& message)
+{
+    const auto request = bp::Renew::parse(message);
+    if (!request)
+        return refuse(session, request.error().code, request.error().detail, false);
+    if (!bp::isValidId(request->id))
+        return refuse(session, "renew.bad_request", QStringLiteral("bad request id"), false);
+    if (session->role == BrokerRole::Member && request->name != session->name)
+        return refuse(session, "renew.not_yours", QStringLiteral("a member renews only its own certificate"), false);
+    if (!session->renewals.contains(request->id) && session->renewals.size() >= MaxPerGuest)
+        return refuse(session, "renew.too_many", QStringLiteral("too many requests from this session"), false);
+    Project* project = m_projects->find(session->project);
+    if (project->masters.isEmpty())
+        return refuse(session, "renew.no_master", QStringLiteral("no master is connected to this broker"), false);
+    session->renewals.insert(request->id);
+    const QJsonObject forward = request->toJson();
+    for (Session* master : std::as_const(project->masters))
+        master->send(forward);
+}
+
+Session* EnrolmentQueue::handleRenewResult(Session* master, const QJsonObject& message)
+{
+    const auto result = bp::EnrolResult::parse(message);
+    if (!result || !bp::isValidId(result->id)) {
+        refuse(master, "renew.bad_request", QStringLiteral("bad renewal result"), false);
+        return nullptr;
+    }
+    Project* project = m_projects->find(master->project);
+    Session* renewed = nullptr;
+    if (result->ok) {
+        const QByteArray certificate = result->certificate.value_or(QString()).toLatin1();
+        const auto info = core::certs::verifyMembership(certificate, project->caPem, QDateTime::currentDateTimeUtc());
+        if (!info) {
+            refuse(master, "renew.bad_certificate", info.error().code, false);
+            return nullptr;
+        }
+        m_store->upsertMember(master->project, info->commonName, certificate);
+        renewed = project->members.value(info->commonName);
+        if (renewed)
+            renewed->serial = info->serialHex;
+    }
+    const QJsonObject answer = result->toJson();
+    for (Session* session : std::as_const(project->guests))
+        if (session->renewals.remove(result->id))
+            session->send(answer);
+    for (Session* session : std::as_const(project->members))
+        if (session->renewals.remove(result->id))
+            session->send(answer);
+    return renewed;
+}
+
 void EnrolmentQueue::sendPending(Session* master)
 {
     for (QJsonObject request : m_store->pendingEnrolments(master->project)) {

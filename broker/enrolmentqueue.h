@@ -20,6 +20,12 @@ public:
 
     void handleEnrol(Session* guest, const QJsonObject& message);
     void handleResult(Session* master, const QJsonObject& message);
+    // Certificate renewals (docs/protocol.md 3.3) are not queued: a renewal goes to the masters online, or
+    // is refused (renew.no_master) and the host asks again later. A member may renew only itself.
+    void handleRenew(Session* session, const QJsonObject& message);
+    // Returns the renewed member's session, if it is online here: its presence must carry the new
+    // certificate.
+    Session* handleRenewResult(Session* master, const QJsonObject& message);
     // A master that says hello receives every pending request.
     void sendPending(Session* master);
 

@@ -4,7 +4,7 @@
 <context>
     <name>pvc</name>
     <message>
-        <location filename="../app/common/errortext.cpp" line="+16"/>
+        <location filename="../app/common/errortext.cpp" line="+36"/>
         <source>The invite token has expired. Ask the project for a new one.</source>
         <translation>The invite token has expired. Ask the project for a new one.</translation>
     </message>
@@ -44,7 +44,7 @@
         <translation>None of the project&apos;s brokers can be reached. Check the network connection.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>The project&apos;s master has not answered yet. The request stays queued; check again later with &apos;pvc status&apos;.</source>
         <translation>The project&apos;s master has not answered yet. The request stays queued; check again later with &apos;pvc status&apos;.</translation>
     </message>
@@ -64,7 +64,7 @@
         <translation>This machine&apos;s membership was revoked. Run &apos;pvc leave&apos; before joining again.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>pvcd is not running (or not at this control socket).</source>
         <translation>pvcd is not running (or not at this control socket).</translation>
     </message>
@@ -89,6 +89,26 @@
         <translation>The project&apos;s master revoked this machine&apos;s membership.</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>The membership certificate has expired; pvcd keeps asking the project&apos;s master to renew it.</source>
+        <translation>The membership certificate has expired; pvcd keeps asking the project&apos;s master to renew it.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The project&apos;s master will not renew a revoked machine&apos;s membership.</source>
+        <translation>The project&apos;s master will not renew a revoked machine&apos;s membership.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The membership ended too long ago to be renewed. Join again with an invite.</source>
+        <translation>The membership ended too long ago to be renewed. Join again with an invite.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The project&apos;s master is not online; pvcd will ask again.</source>
+        <translation>The project&apos;s master is not online; pvcd will ask again.</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>That member did not answer.</source>
         <translation>That member did not answer.</translation>
@@ -104,7 +124,7 @@
         <translation>pvcd cannot save the preferences in its state directory.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-71"/>
         <source>the owner&apos;s policy allows computing</source>
         <translation>the owner&apos;s policy allows computing</translation>
     </message>
@@ -508,7 +528,7 @@
         <translation>Last statement signed by the master: %1.</translation>
     </message>
     <message numerus="yes">
-        <location line="+3"/>
+        <location line="+4"/>
         <source>%n statement(s) claiming to come from the master were refused (forged, altered, for another computer, or older than the one kept).</source>
         <translation>
             <numerusform>%n statement claiming to come from the master was refused (forged, altered, for another computer, or older than the one kept).</numerusform>
@@ -874,6 +894,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>pvc: the membership in %1 expired; renewing</source>
+        <translation>pvc: the membership in %1 expired; renewing</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>pvc: joining %1</source>
         <translation>pvc: joining %1</translation>
     </message>
@@ -901,6 +926,11 @@
         <location line="+9"/>
         <source>Revoked by the project</source>
         <translation>Revoked by the project</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Membership expired: asking the project&apos;s master to renew it</source>
+        <translation>Membership expired: asking the project&apos;s master to renew it</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1111,7 +1141,7 @@
 <context>
     <name>pvc::app::StatusPage</name>
     <message>
-        <location filename="../app/tray/statuspage.cpp" line="+88"/>
+        <location filename="../app/tray/statuspage.cpp" line="+91"/>
         <source>Last error:</source>
         <translation>Last error:</translation>
     </message>
@@ -1139,6 +1169,11 @@
         <location line="+1"/>
         <source>Project:</source>
         <translation>Project:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Membership valid until:</source>
+        <translation>Membership valid until:</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1216,7 +1251,7 @@
         <translation>%1 (network %2, domain %3)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <location line="+3"/>
         <source>not available from this pvcd</source>
         <translation>not available from this pvcd</translation>
@@ -1237,7 +1272,17 @@
         <translation>Not connected (%1)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
+        <source>%1 (renewed automatically from %2)</source>
+        <translation>%1 (renewed automatically from %2)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Renewal not done yet: %1</source>
+        <translation>Renewal not done yet: %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>
@@ -1247,8 +1292,8 @@
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location line="-52"/>
-        <location line="+61"/>
+        <location line="-73"/>
+        <location line="+82"/>
         <source>pvcd is not running</source>
         <translation>pvcd is not running</translation>
     </message>

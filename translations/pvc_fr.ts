@@ -4,7 +4,7 @@
 <context>
     <name>pvc</name>
     <message>
-        <location filename="../app/common/errortext.cpp" line="+16"/>
+        <location filename="../app/common/errortext.cpp" line="+36"/>
         <source>The invite token has expired. Ask the project for a new one.</source>
         <translation>Le jeton d&apos;invitation a expiré. Demandez-en un nouveau au projet.</translation>
     </message>
@@ -44,7 +44,7 @@
         <translation>Aucun des brokers du projet n&apos;est joignable. Vérifiez la connexion au réseau.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>The project&apos;s master has not answered yet. The request stays queued; check again later with &apos;pvc status&apos;.</source>
         <translation>Le maître du projet n&apos;a pas encore répondu. La demande reste en attente ; vérifiez plus tard avec « pvc status ».</translation>
     </message>
@@ -64,7 +64,7 @@
         <translation>L&apos;adhésion de cette machine a été révoquée. Lancez « pvc leave » avant de rejoindre à nouveau.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>pvcd is not running (or not at this control socket).</source>
         <translation>pvcd ne tourne pas (ou pas sur ce socket de contrôle).</translation>
     </message>
@@ -89,6 +89,26 @@
         <translation>Le maître du projet a révoqué l&apos;adhésion de cette machine.</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>The membership certificate has expired; pvcd keeps asking the project&apos;s master to renew it.</source>
+        <translation>Le certificat d’adhésion a expiré ; pvcd continue de demander au maître du projet de le renouveler.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The project&apos;s master will not renew a revoked machine&apos;s membership.</source>
+        <translation>Le maître du projet ne renouvelle pas l’adhésion d’une machine révoquée.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The membership ended too long ago to be renewed. Join again with an invite.</source>
+        <translation>L’adhésion a pris fin il y a trop longtemps pour être renouvelée. Rejoignez le projet avec une nouvelle invitation.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The project&apos;s master is not online; pvcd will ask again.</source>
+        <translation>Le maître du projet n’est pas en ligne ; pvcd redemandera.</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>That member did not answer.</source>
         <translation>Ce membre n&apos;a pas répondu.</translation>
@@ -104,7 +124,7 @@
         <translation>pvcd ne peut pas enregistrer les préférences dans son répertoire d&apos;état.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-71"/>
         <source>the owner&apos;s policy allows computing</source>
         <translation>les règles du propriétaire permettent le calcul</translation>
     </message>
@@ -508,7 +528,7 @@
         <translation>Dernier relevé signé par le maître : %1.</translation>
     </message>
     <message numerus="yes">
-        <location line="+3"/>
+        <location line="+4"/>
         <source>%n statement(s) claiming to come from the master were refused (forged, altered, for another computer, or older than the one kept).</source>
         <translation>
             <numerusform>%n relevé prétendant venir du maître a été refusé (falsifié, modifié, destiné à un autre ordinateur ou plus ancien que celui gardé).</numerusform>
@@ -874,6 +894,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>pvc: the membership in %1 expired; renewing</source>
+        <translation>pvc : l’adhésion à %1 a expiré ; renouvellement en cours</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>pvc: joining %1</source>
         <translation>pvc : adhésion à %1 en cours</translation>
     </message>
@@ -901,6 +926,11 @@
         <location line="+9"/>
         <source>Revoked by the project</source>
         <translation>Révoqué par le projet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Membership expired: asking the project&apos;s master to renew it</source>
+        <translation>Adhésion expirée : demande de renouvellement au maître du projet</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1111,7 +1141,7 @@
 <context>
     <name>pvc::app::StatusPage</name>
     <message>
-        <location filename="../app/tray/statuspage.cpp" line="+88"/>
+        <location filename="../app/tray/statuspage.cpp" line="+91"/>
         <source>Last error:</source>
         <translation>Dernière erreur :</translation>
     </message>
@@ -1139,6 +1169,11 @@
         <location line="+1"/>
         <source>Project:</source>
         <translation>Projet :</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Membership valid until:</source>
+        <translation>Adhésion valable jusqu’au :</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1216,7 +1251,7 @@
         <translation>%1 (réseau %2, domaine %3)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <location line="+3"/>
         <source>not available from this pvcd</source>
         <translation>non disponible auprès de ce pvcd</translation>
@@ -1237,7 +1272,17 @@
         <translation>Non connecté (%1)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
+        <source>%1 (renewed automatically from %2)</source>
+        <translation>%1 (renouvelée automatiquement à partir du %2)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Renewal not done yet: %1</source>
+        <translation>Renouvellement pas encore fait : %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>
@@ -1247,8 +1292,8 @@
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location line="-52"/>
-        <location line="+61"/>
+        <location line="-73"/>
+        <location line="+82"/>
         <source>pvcd is not running</source>
         <translation>pvcd ne tourne pas</translation>
     </message>

@@ -221,6 +221,13 @@ int runServe(QCommandLineParser& parser)
     if (!openMaster(parser.value(DirOption), true, &master, &error))
         return fail(error);
     EnrolmentAuthority authority(&master.store, master.bundle, master.caPrivatePem);
+    if (parser.isSet(QStringLiteral("certificate-validity"))) {
+        bool ok = false;
+        const qint64 seconds = parser.value(QStringLiteral("certificate-validity")).toLongLong(&ok);
+        if (!ok || seconds < 10 || seconds > 3650LL * 86400)
+            return fail(QStringLiteral("--certificate-validity takes seconds, from 10 to 315360000 (ten years)"));
+        authority.setValiditySeconds(seconds);
+    }
     MasterService service(&master.store, &authority, master.bundle, master.caPrivatePem, nullptr);
     // The credit ledger pvc-batch writes into (--master DIR); each host gets its signed statement.
     auto* credits = new CreditPublisher(
@@ -232,6 +239,14 @@ int runServe(QCommandLineParser& parser)
     qCInfo(lcMaster) << "master for project" << master.bundle.name << "serving through"
                      << master.bundle.brokers.join(QLatin1String(", "));
     return QCoreApplication::exec();
+}
+
+void addServeOptions(QCommandLineParser& parser)
+{
+    parser.addOption({ QStringLiteral("certificate-validity"),
+        QStringLiteral("How long the membership certificates it signs last, in seconds (default 30 days; hosts "
+                       "renew theirs when a third of it is left)."),
+        QStringLiteral("SECONDS") });
 }
 
 void addInitOptions(QCommandLineParser& parser)
@@ -288,7 +303,7 @@ const Command Commands[] {
         "Make the master CA (Ed25519) and DIR/project.json.", addInitOptions, runInit },
     { QLatin1String("invite"), "Print an invite token", "Print a new invite token.", addInviteOptions, runInvite },
     { QLatin1String("serve"), "Run the online master: approve enrolments, publish revocations",
-        "Run the online master.", nullptr, runServe },
+        "Run the online master.", addServeOptions, runServe },
     { QLatin1String("hosts"), "List members: name, virtual IP, last seen, revoked", "List the project's members.",
         addHostsOptions, runHosts },
     { QLatin1String("revoke"), "Revoke a member by name", "Revoke a member.", addRevokeArguments, runRevoke },

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 extern "C" {
+#include <cctools/debug.h>
 #include <cctools/work_queue.h>
 }
 
@@ -90,6 +91,10 @@ bool BatchRunner::open(QString* error)
         for (const BatchStore::Credit& credit : m_store.credits())
             grants.append({ credit.task, credit.host, credit.credit, credit.cpuSeconds });
         m_ledger->syncBatch(m_batchId, grants);
+    }
+    if (m_options.debugLog) {
+        cctools_debug_config_file((m_options.dir + QStringLiteral("/workqueue.debug")).toLocal8Bit().constData());
+        cctools_debug_flags_set("wq");
     }
     m_queue = work_queue_create(m_options.port);
     if (!m_queue) {

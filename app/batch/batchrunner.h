@@ -32,6 +32,7 @@ public:
         int replicaTimeoutS = 300; // a replica no host picked up in this time is given to another
         int perHost = 2; // replicas in flight per host at most
         bool quiet = false;
+        bool debugLog = false; // Work Queue's own debug log in DIR/workqueue.debug
     };
     enum class Outcome { Certified, SomeInDoubt, Interrupted, Failed };
 

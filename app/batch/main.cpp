@@ -39,6 +39,7 @@ int runBatch(const QCommandLineParser& parser, const QString& file)
         std::fprintf(stderr, "pvc-batch: no --master DIR: credit stays in the batch folder, no volunteer sees it\n");
     options.replicaTimeoutS = parser.value(QStringLiteral("replica-timeout")).toInt();
     options.perHost = std::max(1, parser.value(QStringLiteral("per-host")).toInt());
+    options.debugLog = parser.isSet(QStringLiteral("debug"));
     const QStringList fixed = parser.value(QStringLiteral("hosts")).split(QLatin1Char(','), Qt::SkipEmptyParts);
     const QString control = parser.isSet(QStringLiteral("control")) ? parser.value(QStringLiteral("control"))
                                                                     : pvc::ipc::defaultControlSocketPath();
@@ -100,6 +101,8 @@ int main(int argc, char** argv)
                            "ledger, and pvc-admin serve states them to the hosts."),
             QStringLiteral("dir") },
         { QStringLiteral("json"), QStringLiteral("status: print JSON.") },
+        { QStringLiteral("debug"),
+            QStringLiteral("run: Work Queue's own debug log in the batch's folder (workqueue.debug).") },
     });
     parser.process(app);
     const QStringList args = parser.positionalArguments();

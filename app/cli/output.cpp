@@ -22,6 +22,26 @@ QString tr(const char* text)
     return QCoreApplication::translate("pvc", text);
 }
 
+QString localTime(const QString& iso)
+{
+    return QDateTime::fromString(iso, Qt::ISODate).toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+// The membership certificate's end, when it renews, and why a renewal failed.
+void printCertificate(const QJsonObject& s)
+{
+    if (str(s, "certificate_expires").isEmpty())
+        return;
+    const QJsonObject renewal = s.value(QLatin1String("certificate_renewal")).toObject();
+    QString line = tr("Membership: valid until %1").arg(localTime(str(s, "certificate_expires")));
+    if (!str(renewal, "due").isEmpty())
+        line += tr(", renewed from %1").arg(localTime(str(renewal, "due")));
+    out(line + QLatin1Char('\n'));
+    const QJsonObject error = renewal.value(QLatin1String("error")).toObject();
+    if (!error.isEmpty())
+        out(tr("Renewal:    not yet: %1 (%2)\n").arg(str(error, "detail"), str(error, "code")));
+}
+
 void printMembership(const QJsonObject& s)
 {
     const QJsonObject project = s.value(QLatin1String("project")).toObject();
@@ -32,6 +52,7 @@ void printMembership(const QJsonObject& s)
         out(tr("Name:       %1\n").arg(str(s, "name")));
     if (!str(s, "virtual_ip").isEmpty())
         out(tr("Virtual IP: %1\n").arg(str(s, "virtual_ip")));
+    printCertificate(s);
 }
 
 void printBrokers(const QJsonArray& brokers)

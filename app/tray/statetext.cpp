@@ -34,7 +34,7 @@ TrayState StateText::trayState(bool connected, const QJsonObject& status)
     if (!connected || status.isEmpty())
         return connected ? TrayState::Connecting : TrayState::Error;
     const QString state = field(status, "state");
-    if (state == QLatin1String("revoked"))
+    if (state == QLatin1String("revoked") || state == QLatin1String("expired"))
         return TrayState::Error;
     if (state == QLatin1String("enrolling"))
         return TrayState::Connecting;
@@ -60,6 +60,8 @@ QString StateText::summary(bool connected, const QJsonObject& status)
     const QString state = field(status, "state");
     if (state == QLatin1String("revoked"))
         return tr("pvc: %1 revoked this machine").arg(project);
+    if (state == QLatin1String("expired"))
+        return tr("pvc: the membership in %1 expired; renewing").arg(project);
     if (state == QLatin1String("enrolling"))
         return tr("pvc: joining %1").arg(project);
     if (state != QLatin1String("member"))
@@ -78,6 +80,8 @@ QString StateText::membership(const QJsonObject& status)
     const int up = connectedBrokers(status);
     if (state == QLatin1String("revoked"))
         return tr("Revoked by the project");
+    if (state == QLatin1String("expired"))
+        return tr("Membership expired: asking the project's master to renew it");
     if (state == QLatin1String("enrolling"))
         return tr("Joining: waiting for the project's master");
     if (state != QLatin1String("member"))

@@ -4,6 +4,7 @@
 #include "errortext.h"
 #include "statetext.h"
 
+#include <QDateTime>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHeaderView>
@@ -82,6 +83,8 @@ StatusPage::StatusPage(ControlConnection* connection, QWidget* parent)
     m_address = valueLabel(this);
     m_address->setObjectName(QStringLiteral("virtualIpLabel"));
     m_project = valueLabel(this);
+    m_certificate = valueLabel(this);
+    m_certificate->setObjectName(QStringLiteral("certificateLabel"));
     m_computing = valueLabel(this);
     m_worker = valueLabel(this);
     m_worker->setObjectName(QStringLiteral("workerLabel"));
@@ -95,6 +98,7 @@ StatusPage::StatusPage(ControlConnection* connection, QWidget* parent)
     form->addRow(tr("Name:"), m_name);
     form->addRow(tr("Virtual IP address:"), m_address);
     form->addRow(tr("Project:"), m_project);
+    form->addRow(tr("Membership valid until:"), m_certificate);
     form->addRow(tr("Computing:"), m_computing);
     form->addRow(tr("Worker:"), m_worker);
     form->addRow(m_errorTitle, m_error);
@@ -143,6 +147,7 @@ void StatusPage::handleStatus(const QJsonObject& status)
     const QJsonObject project = status.value(QLatin1String("project")).toObject();
     m_project->setText(tr("%1 (network %2, domain %3)")
                            .arg(field(project, "name"), field(project, "network"), field(project, "domain")));
+    m_certificate->setText(certificateText(status));
     const QString computing = StateText::computing(status);
     m_computing->setText(computing.isEmpty() ? tr("not available from this pvcd") : computing);
     m_computing->setEnabled(!computing.isEmpty());
@@ -169,6 +174,26 @@ void StatusPage::handleStatus(const QJsonObject& status)
     }
     fitHeight(m_brokers, MaxBrokerRows);
     m_brokersGroup->setVisible(!brokers.isEmpty());
+}
+
+// The certificate's end, when pvcd renews it, and a renewal's error.
+QString StatusPage::certificateText(const QJsonObject& status)
+{
+    const QDateTime expires = QDateTime::fromString(field(status, "certificate_expires"), Qt::ISODate);
+    if (!expires.isValid())
+        return QStringLiteral("\u2014");
+    const QLocale locale;
+    const QJsonObject renewal = status.value(QLatin1String("certificate_renewal")).toObject();
+    const QDateTime due = QDateTime::fromString(field(renewal, "due"), Qt::ISODate);
+    QString text = locale.toString(expires.toLocalTime(), QLocale::ShortFormat);
+    if (due.isValid())
+        text = tr("%1 (renewed automatically from %2)")
+                   .arg(text, locale.toString(due.toLocalTime(), QLocale::ShortFormat));
+    const QJsonObject error = renewal.value(QLatin1String("error")).toObject();
+    if (!error.isEmpty())
+        text += QLatin1Char('\n')
+            + tr("Renewal not done yet: %1").arg(errorText(field(error, "code"), field(error, "detail")));
+    return text;
 }
 
 void StatusPage::handlePeers(const QJsonArray& peers)

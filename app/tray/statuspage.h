@@ -19,6 +19,7 @@ public:
     explicit StatusPage(ControlConnection* connection, QWidget* parent = nullptr);
 
 private:
+    static QString certificateText(const QJsonObject& status);
     void handleStatus(const QJsonObject& status);
     void handlePeers(const QJsonArray& peers);
     void handleDisconnected();
@@ -29,6 +30,7 @@ private:
     QLabel* m_name;
     QLabel* m_address;
     QLabel* m_project;
+    QLabel* m_certificate;
     QLabel* m_computing;
     QLabel* m_worker;
     QLabel* m_errorTitle;

@@ -68,12 +68,16 @@ void BrokerDispatch::handleMessage(BrokerConnection* broker, const QJsonObject& 
         m_sessions[broker].lastError = str(message, "code");
         qCWarning(lcDaemon) << "broker" << broker->address().toString() << "said" << m_sessions[broker].lastError
                             << str(message, "detail");
+        if (str(message, "code").startsWith(QLatin1String("renew.")))
+            Q_EMIT renewalRefused(str(message, "code"), str(message, "detail"));
     } else if (type == QLatin1String("enrol-queued")) {
         m_modules.enrolment->noteBrokerReached();
     } else if (type == QLatin1String("enrol-result")) {
         m_modules.enrolment->handleEnrolResult(broker->address().toString(), message);
     } else if (type == QLatin1String("revocations")) {
         m_modules.enrolment->handleRevocations(message.value(QLatin1String("list")).toObject());
+    } else if (type == QLatin1String("renew-result")) {
+        Q_EMIT renewResultReceived(message);
     } else if (type == QLatin1String("credits")) {
         Q_EMIT creditsReceived(message);
     } else if (type == QLatin1String("policy")) {
@@ -141,6 +145,19 @@ void BrokerDispatch::sendEnrolment(BrokerConnection* broker)
         return;
     if (const auto enrol = m_modules.enrolment->pendingEnrolment())
         broker->send(*enrol);
+}
+
+int BrokerDispatch::sendRenewal(const QJsonObject& renew)
+{
+    int sent = 0;
+    for (BrokerConnection* broker : std::as_const(m_brokers)) {
+        const Session& session = m_sessions[broker];
+        if (session.role == BrokerRole::None || session.sessionId.isEmpty() || !broker->isConnected())
+            continue;
+        broker->send(renew);
+        ++sent;
+    }
+    return sent;
 }
 
 QJsonArray BrokerDispatch::statusJson() const

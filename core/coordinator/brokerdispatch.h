@@ -37,6 +37,8 @@ public:
     void restartAll(const QString& reason);
     // Sends the pending enrolment through every session welcomed as a guest.
     void sendEnrolment();
+    // Sends a certificate renewal through every welcomed session, member or guest; how many took it.
+    int sendRenewal(const QJsonObject& renew);
     // The "brokers" array of pvcd's status.
     QJsonArray statusJson() const;
 
@@ -45,6 +47,10 @@ Q_SIGNALS:
     void pathsChanged();
     // A credit statement for this host came ({"host", "statement"}); CreditBook checks it.
     void creditsReceived(const QJsonObject& message);
+    // The master's answer to a certificate renewal; CertificateRenewal checks it.
+    void renewResultReceived(const QJsonObject& message);
+    // A broker could not pass a renewal on (renew.no_master, renew.too_many, ...).
+    void renewalRefused(const QString& code, const QString& detail);
 
 private:
     struct Session {

@@ -3,6 +3,7 @@
 #include "common/logging.h"
 #include "connectivity/reachability.h"
 #include "coordinator/brokerdispatch.h"
+#include "coordinator/certificaterenewal.h"
 #include "coordinator/controlapi.h"
 #include "coordinator/creditbook.h"
 #include "coordinator/datawork.h"
@@ -43,6 +44,7 @@ Daemon::Daemon(const ProjectBundle& bundle, const QString& stateDirectory, const
           bundle, { m_enrolment, m_policies, m_peers, m_tunnels, m_reachability, m_brokers, m_owner, m_grid }, this))
     , m_data(new DataWork(stateDirectory, { m_enrolment, m_peers, m_control, m_owner }, this))
     , m_credits(new CreditBook(bundle, stateDirectory, { m_enrolment, m_brokers, m_control }, this))
+    , m_renewal(new CertificateRenewal(m_hostState, { m_enrolment, m_brokers, m_control }, this))
 {
     connectPeersToTunnels();
     connectMembership();
@@ -86,6 +88,10 @@ void Daemon::connectMembership()
         m_peers->setIdentity(m_enrolment->name(), m_enrolment->certificatePem(), privateKeyPem);
         startTunnel();
     });
+    // A renewed certificate: new peer sessions present it; those open keep theirs until they are replaced.
+    connect(m_enrolment, &Enrolment::certificateRenewed, this, [this](const QByteArray& privateKeyPem) {
+        m_peers->setIdentity(m_enrolment->name(), m_enrolment->certificatePem(), privateKeyPem);
+    });
     connect(m_enrolment, &Enrolment::membershipEnded, this, [this] {
         m_peers->clearIdentity();
         stopTunnel();
@@ -117,6 +123,7 @@ bool Daemon::start(const QString& controlPath, QString* error)
     m_peers->setRevocations(m_enrolment->revocations());
     m_policies->load();
     m_enrolment->loadMembership();
+    m_renewal->reschedule();
     m_owner->start();
     m_grid->start();
     m_data->start();

@@ -10,6 +10,7 @@ namespace pvc::core {
 
 class BrokerDispatch;
 class ControlApi;
+class CertificateRenewal;
 class CreditBook;
 class DataWork;
 class Enrolment;
@@ -60,6 +61,7 @@ private:
     ControlApi* m_control;
     DataWork* m_data;
     CreditBook* m_credits;
+    CertificateRenewal* m_renewal;
 };
 
 } // namespace pvc::core

@@ -74,6 +74,18 @@ void Enrolment::loadMembership()
     }
     const auto info = certs::verifyMembership(certificate, m_bundle.caCertificatePem, QDateTime::currentDateTimeUtc());
     const auto key = m_hostState.key();
+    if (key && !info && info.error().code == QLatin1String("cert.expired")) {
+        // The master's, but over: renewable (without an invite) for a while.
+        if (const auto expired = certs::parseCertificate(certificate)) {
+            takeIdentity(certificate, *expired);
+            m_state = m_revocations.contains(m_serial) ? State::Revoked : State::Expired;
+            if (m_state == State::Expired)
+                setError(QStringLiteral("member.expired"),
+                    QStringLiteral("the membership certificate expired on %1; renewing through the brokers")
+                        .arg(m_certificateExpiry.toString(Qt::ISODate)));
+            return;
+        }
+    }
     if (!info || !key) {
         m_lastErrorCode = info ? key.error().code : info.error().code;
         m_lastErrorDetail = info ? key.error().detail : info.error().detail;
@@ -81,15 +93,65 @@ void Enrolment::loadMembership()
         m_state = State::Disconnected;
         return;
     }
-    m_certificatePem = certificate;
-    m_name = info->commonName;
-    m_virtualIp = info->virtualIp;
-    m_serial = info->serialHex;
-    m_groups = info->groups;
-    m_certificateExpiry = info->notAfter;
+    takeIdentity(certificate, *info);
     m_state = m_revocations.contains(m_serial) ? State::Revoked : State::Member;
     if (m_state == State::Member)
         Q_EMIT becameMember(*key);
+}
+
+void Enrolment::takeIdentity(const QByteArray& certificatePem, const certs::CertificateInfo& info)
+{
+    m_certificatePem = certificatePem;
+    m_name = info.commonName;
+    m_virtualIp = info.virtualIp;
+    m_serial = info.serialHex;
+    m_groups = info.groups;
+    m_certificateExpiry = info.notAfter;
+}
+
+Result<bool> Enrolment::adoptRenewal(const QByteArray& certificatePem)
+{
+    if (m_state != State::Member && m_state != State::Expired)
+        return makeError("renew.not_member", QStringLiteral("this host is not a member"));
+    const auto key = m_hostState.key();
+    const auto info
+        = checkResult(certificatePem, m_bundle.caCertificatePem, key, m_name, QDateTime::currentDateTimeUtc());
+    if (!info)
+        return info.error();
+    if (info->virtualIp != m_virtualIp)
+        return makeError("renew.bad_certificate", QStringLiteral("the renewed certificate changes the virtual IP"));
+    if (m_revocations.contains(info->serialHex))
+        return makeError("renew.bad_certificate", QStringLiteral("the renewed certificate is revoked"));
+    QString error;
+    if (!m_hostState.saveMembership(certificatePem, &error))
+        return makeError("state.write_failed", error);
+    const bool wasExpired = m_state == State::Expired;
+    takeIdentity(certificatePem, *info);
+    m_state = State::Member;
+    if (m_lastErrorCode == QLatin1String("member.expired"))
+        setError({}, {});
+    qCInfo(lcDaemon) << "membership renewed: serial" << m_serial << "until"
+                     << m_certificateExpiry.toString(Qt::ISODate);
+    if (wasExpired) {
+        Q_EMIT becameMember(*key);
+        Q_EMIT brokerRestartNeeded(QStringLiteral("membership renewed"));
+    } else {
+        Q_EMIT certificateRenewed(*key);
+    }
+    return true;
+}
+
+void Enrolment::markExpired()
+{
+    if (m_state != State::Member || m_certificateExpiry > QDateTime::currentDateTimeUtc())
+        return;
+    qCWarning(lcDaemon) << "the membership certificate expired at" << m_certificateExpiry.toString(Qt::ISODate);
+    m_state = State::Expired;
+    setError(QStringLiteral("member.expired"),
+        QStringLiteral("the membership certificate expired on %1; renewing through the brokers")
+            .arg(m_certificateExpiry.toString(Qt::ISODate)));
+    Q_EMIT membershipEnded();
+    Q_EMIT brokerRestartNeeded(QStringLiteral("membership expired"));
 }
 
 QString Enrolment::stateName() const
@@ -101,6 +163,8 @@ QString Enrolment::stateName() const
         return QStringLiteral("enrolling");
     case State::Member:
         return QStringLiteral("member");
+    case State::Expired:
+        return QStringLiteral("expired");
     case State::Revoked:
         return QStringLiteral("revoked");
     }

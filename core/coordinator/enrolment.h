@@ -26,7 +26,9 @@ class HostState;
 class Enrolment : public QObject {
     Q_OBJECT
 public:
-    enum class State { Disconnected, Enrolling, Member, Revoked };
+    // Expired: the certificate's time is over and no renewal came in time; the host says hello as a guest
+    // and CertificateRenewal keeps asking the master, which renews it without an invite.
+    enum class State { Disconnected, Enrolling, Member, Expired, Revoked };
     static constexpr int JoinTimeoutMs = 30000;
     // The answer to `pvc join`: an empty code when the host became a member.
     using JoinReply = std::function<void(const QString& code, const QString& detail)>;
@@ -52,6 +54,11 @@ public:
     void leave();
     void handleEnrolResult(const QString& brokerAddress, const QJsonObject& message);
     void handleRevocations(const QJsonObject& signedList);
+    // A renewed certificate from the master (through an untrusted broker): kept only if it is the master's,
+    // for our key, name and virtual IP. A member keeps its sessions; an expired host becomes a member again.
+    Result<bool> adoptRenewal(const QByteArray& certificatePem);
+    // The certificate's time is over (CertificateRenewal's clock): the identity stops until a renewal.
+    void markExpired();
     void noteBrokerReached() { m_anyBrokerReached = true; }
     void setError(const QString& code, const QString& detail);
 
@@ -66,6 +73,7 @@ public:
     QByteArray certificatePem() const { return m_certificatePem; }
     QString virtualIp() const { return m_virtualIp; }
     QStringList groups() const { return m_groups; }
+    QDateTime certificateExpiry() const { return m_certificateExpiry; }
     const RevocationList& revocations() const { return m_revocations; }
     // state, name, virtual_ip, revocation_version, the certificate's serial, groups and expiry, error.
     void describe(QJsonObject& status) const;
@@ -73,6 +81,8 @@ public:
 Q_SIGNALS:
     // The membership certificate was loaded: peers and the tunnel may start with this identity.
     void becameMember(const QByteArray& privateKeyPem);
+    // A member's certificate was replaced by a renewed one: new sessions present it.
+    void certificateRenewed(const QByteArray& privateKeyPem);
     // Left or revoked: the identity is gone, sessions and the tunnel must stop.
     void membershipEnded();
     // A join wrote a pending enrolment: brokers that welcomed us as a guest should carry it.
@@ -86,6 +96,7 @@ private:
     void finishJoin(const QString& code, const QString& detail);
     void becomeMember(const QByteArray& certificatePem);
     void forgetIdentity();
+    void takeIdentity(const QByteArray& certificatePem, const certs::CertificateInfo& info);
 
     ProjectBundle m_bundle;
     HostState& m_hostState;

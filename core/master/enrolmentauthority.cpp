@@ -14,6 +14,7 @@ namespace pvc::master {
 using namespace pvc::core;
 using brokerprotocol::Enrol;
 using brokerprotocol::EnrolResult;
+using brokerprotocol::Renew;
 
 namespace {
 
@@ -57,14 +58,22 @@ QJsonObject EnrolmentAuthority::decide(const QJsonObject& request)
     return decide(*parsed).toJson();
 }
 
-EnrolResult EnrolmentAuthority::decide(const Enrol& request)
+// A request id that is malformed, or already answered, gets its answer without any other check.
+std::optional<EnrolResult> EnrolmentAuthority::answeredBefore(const QString& requestId) const
 {
-    if (!brokerprotocol::isValidId(request.id))
-        return badRequest(request.id);
-    if (const auto answered = m_store->answeredRequest(request.id)) {
+    if (!brokerprotocol::isValidId(requestId))
+        return badRequest(requestId);
+    if (const auto answered = m_store->answeredRequest(requestId)) {
         if (const auto stored = EnrolResult::parse(QJsonDocument::fromJson(*answered).object()))
             return *stored;
     }
+    return std::nullopt;
+}
+
+EnrolResult EnrolmentAuthority::decide(const Enrol& request)
+{
+    if (auto answer = answeredBefore(request.id))
+        return *answer;
     const QDateTime now = m_clock();
     const auto vetted = vet(request, now);
     if (!vetted)
@@ -133,7 +142,7 @@ EnrolResult EnrolmentAuthority::issue(
     terms.dnsName = request.name + QLatin1Char('.') + m_bundle.domain;
     terms.groups = vetted.token.groups.isEmpty() ? QStringList { QStringLiteral("volunteer") } : vetted.token.groups;
     terms.serial = m_store->nextSerial();
-    terms.validityDays = ValidityDays;
+    terms.validitySeconds = m_validitySeconds;
     const auto certificate
         = certs::signMembership(m_caPrivatePem, m_bundle.caCertificatePem, request.csr.toLatin1(), terms);
     if (!certificate)
@@ -145,12 +154,61 @@ EnrolResult EnrolmentAuthority::issue(
     const EnrolResult answer { request.id, true, QString::fromLatin1(*certificate), std::nullopt, std::nullopt };
     const MasterStore::Host host { request.name, address, info->serialHex, *certificate, vetted.csr.publicKeyPem, now,
         {}, false };
-    if (!m_store->commitEnrolment(host, vetted.token.id, request.id, storedForm(answer)))
+    if (!m_store->commitEnrolment(host, vetted.token.id, request.id, storedForm(answer))) // no token: a renewal
         // Nothing was spent or recorded; the host may retry the same request later.
         return EnrolResult { request.id, false, std::nullopt, QStringLiteral("enrol.master_storage"),
             QStringLiteral("the master could not record the enrolment") };
     qCInfo(lcMaster) << "enrolled" << request.name << "as" << address << "serial" << info->serialHex;
     return answer;
+}
+
+EnrolResult EnrolmentAuthority::renew(const Renew& request)
+{
+    EnrolResult answer = decideRenewal(request);
+    answer.renewal = true;
+    return answer;
+}
+
+EnrolResult EnrolmentAuthority::decideRenewal(const Renew& request)
+{
+    if (auto answer = answeredBefore(request.id))
+        return *answer;
+    const QDateTime now = m_clock();
+    const auto vetted = vetRenewal(request, now);
+    if (!vetted)
+        return refuse(request.id, vetted.error());
+    const Enrol asEnrol { request.id, request.name, request.csr, {}, {} };
+    return issue(asEnrol, *vetted, m_store->host(request.name)->virtualIp, now);
+}
+
+// Only the key the master recorded for the name can renew it: the CSR is signed by that key. The groups
+// are those of the certificate being replaced.
+Result<EnrolmentAuthority::Vetted> EnrolmentAuthority::vetRenewal(const Renew& request, const QDateTime& now) const
+{
+    const auto csr = certs::parseCsr(request.csr.toLatin1());
+    if (!csr)
+        return makeError("renew.bad_csr", csr.error().code);
+    if (csr->commonName != request.name)
+        return makeError("renew.bad_csr", QStringLiteral("the CSR names another host"));
+    const auto host = m_store->host(request.name);
+    if (!host)
+        return makeError("renew.unknown_host",
+            QStringLiteral("the master knows no machine named '%1': join with an invite").arg(request.name));
+    if (host->revoked)
+        return makeError("renew.revoked", QStringLiteral("this machine's membership was revoked"));
+    if (host->publicKeyPem != csr->publicKeyPem)
+        return makeError("renew.wrong_key", QStringLiteral("the master knows '%1' by another key").arg(request.name));
+    const auto current = certs::parseCertificate(host->certificatePem);
+    if (!current)
+        return makeError("renew.master_storage", QStringLiteral("the master's record of this host is unreadable"));
+    if (current->notAfter.addDays(RenewalGraceDays) < now)
+        return makeError("renew.too_late",
+            QStringLiteral("the membership ended on %1, more than %2 days ago: join again with an invite")
+                .arg(current->notAfter.toString(Qt::ISODate))
+                .arg(RenewalGraceDays));
+    MasterStore::Token none;
+    none.groups = current->groups;
+    return Vetted { *csr, none };
 }
 
 } // namespace pvc::master

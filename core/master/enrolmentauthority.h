@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 #include <functional>
+#include <optional>
 
 namespace pvc::master {
 
@@ -24,8 +25,16 @@ public:
     QJsonObject decide(const QJsonObject& request);
     core::brokerprotocol::EnrolResult decide(const core::brokerprotocol::Enrol& request);
 
+    // A renewal (docs/protocol.md 3.3): a new certificate, same name, address and groups, for the key the
+    // master recorded for the name, while the host is not revoked and its membership ended less than
+    // RenewalGraceDays ago. No token is spent. Answered as "renew-result".
+    core::brokerprotocol::EnrolResult renew(const core::brokerprotocol::Renew& request);
+
     void setClock(std::function<QDateTime()> clock) { m_clock = std::move(clock); }
-    static constexpr int ValidityDays = 30;
+    // How long the certificates it signs last (pvc-admin serve --certificate-validity).
+    void setValiditySeconds(qint64 seconds) { m_validitySeconds = seconds; }
+    static constexpr qint64 DefaultValiditySeconds = 30 * 86400;
+    static constexpr int RenewalGraceDays = 90;
 
 private:
     // What a request proved: a well-formed name, a CSR for it, and a live token whose proof matches.
@@ -39,11 +48,15 @@ private:
     core::brokerprotocol::EnrolResult issue(
         const core::brokerprotocol::Enrol& request, const Vetted& vetted, const QString& address, const QDateTime& now);
     core::brokerprotocol::EnrolResult refuse(const QString& requestId, const core::Error& error);
+    std::optional<core::brokerprotocol::EnrolResult> answeredBefore(const QString& requestId) const;
+    core::brokerprotocol::EnrolResult decideRenewal(const core::brokerprotocol::Renew& request);
+    core::Result<Vetted> vetRenewal(const core::brokerprotocol::Renew& request, const QDateTime& now) const;
 
     MasterStore* m_store;
     core::ProjectBundle m_bundle;
     QByteArray m_caPrivatePem;
     std::function<QDateTime()> m_clock;
+    qint64 m_validitySeconds = DefaultValiditySeconds;
 };
 
 } // namespace pvc::master

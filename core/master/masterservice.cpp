@@ -61,6 +61,10 @@ void MasterService::handleMessage(BrokerConnection* broker, const QJsonObject& m
     case brokerprotocol::MessageType::Enrol:
         broker->send(m_authority->decide(message));
         return;
+    case brokerprotocol::MessageType::Renew:
+        if (const auto renew = brokerprotocol::Renew::parse(message))
+            broker->send(m_authority->renew(*renew).toJson());
+        return;
     case brokerprotocol::MessageType::Presence:
         if (const auto presence = brokerprotocol::Presence::parse(message); presence && presence->lastSeen.isValid())
             m_store->setLastSeen(presence->name, presence->lastSeen);

@@ -262,7 +262,8 @@ bool MasterStore::commitEnrolment(
     remember.prepare(QStringLiteral("INSERT INTO requests (id, answer) VALUES (?, ?)"));
     remember.addBindValue(requestId);
     remember.addBindValue(answer);
-    if (!run(q) || !run(issued) || !run(spend) || spend.numRowsAffected() != 1 || !run(remember)) {
+    const bool spent = tokenId.isEmpty() || (run(spend) && spend.numRowsAffected() == 1); // empty: a renewal
+    if (!run(q) || !run(issued) || !spent || !run(remember)) {
         db.rollback();
         return false;
     }

@@ -54,8 +54,9 @@ public:
     qint64 policyVersion() const;
 
     std::optional<QByteArray> answeredRequest(const QString& id) const;
-    // Records a new or renewed host, spends one use of the token and remembers the answer, in one
-    // transaction, so a crash or a full disk never leaves a spent token without its certificate.
+    // Records a new or renewed host, spends one use of the token (none for an empty tokenId: a
+    // certificate renewal) and remembers the answer, in one transaction, so a crash or a full disk never
+    // leaves a spent token without its certificate.
     bool commitEnrolment(const Host& host, const QString& tokenId, const QString& requestId, const QByteArray& answer);
     // Remembers a refusal so that the same request through another broker gets the same answer.
     bool recordRefusal(const QString& requestId, const QByteArray& answer);

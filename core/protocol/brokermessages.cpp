@@ -11,7 +11,7 @@ namespace pvc::core::brokerprotocol {
 
 namespace {
 
-constexpr std::array<std::pair<MessageType, const char*>, 14> TypeNames { {
+constexpr std::array<std::pair<MessageType, const char*>, 16> TypeNames { {
     { MessageType::Challenge, "challenge" },
     { MessageType::Hello, "hello" },
     { MessageType::Welcome, "welcome" },
@@ -26,6 +26,8 @@ constexpr std::array<std::pair<MessageType, const char*>, 14> TypeNames { {
     { MessageType::RelayClose, "relay-close" },
     { MessageType::Error, "error" },
     { MessageType::Credits, "credits" },
+    { MessageType::Renew, "renew" },
+    { MessageType::RenewResult, "renew-result" },
 } };
 
 QJsonObject header(MessageType type)
@@ -195,6 +197,24 @@ QJsonObject Enrol::toJson() const
     return message;
 }
 
+Result<Renew> Renew::parse(const QJsonObject& message)
+{
+    Renew renew;
+    if (!text(message, "id", MaxShortChars, &renew.id) || !text(message, "name", MaxShortChars, &renew.name)
+        || !text(message, "csr", MaxPemChars, &renew.csr))
+        return makeError("renew.bad_request", QStringLiteral("a field of the request is too large"));
+    return renew;
+}
+
+QJsonObject Renew::toJson() const
+{
+    QJsonObject message = header(MessageType::Renew);
+    message.insert(QStringLiteral("id"), id);
+    message.insert(QStringLiteral("name"), name);
+    message.insert(QStringLiteral("csr"), csr);
+    return message;
+}
+
 Result<EnrolQueued> EnrolQueued::parse(const QJsonObject& message)
 {
     EnrolQueued queued;
@@ -218,6 +238,7 @@ Result<EnrolResult> EnrolResult::parse(const QJsonObject& message)
     if (!text(message, "id", MaxShortChars, &result.id))
         return makeError("enrol.bad_request", QStringLiteral("bad request id"));
     result.ok = message.value(QLatin1String("ok")).toBool();
+    result.renewal = messageType(message) == MessageType::RenewResult;
     const std::pair<const char*, std::optional<QString>*> optional[]
         = { { "cert", &result.certificate }, { "error", &result.error }, { "detail", &result.detail } };
     for (const auto& [key, field] : optional) {
@@ -233,7 +254,7 @@ Result<EnrolResult> EnrolResult::parse(const QJsonObject& message)
 
 QJsonObject EnrolResult::toJson() const
 {
-    QJsonObject message = header(MessageType::EnrolResult);
+    QJsonObject message = header(renewal ? MessageType::RenewResult : MessageType::EnrolResult);
     message.insert(QStringLiteral("id"), id);
     message.insert(QStringLiteral("ok"), ok);
     if (certificate)

@@ -40,7 +40,9 @@ enum class MessageType {
     RelayData,
     RelayClose,
     Error,
-    Credits
+    Credits,
+    Renew,
+    RenewResult
 };
 QString toString(MessageType type);
 // The "t" of a message, or nullopt when it names no broker message.
@@ -96,14 +98,26 @@ struct EnrolQueued {
     QJsonObject toJson() const;
 };
 
+// Member or guest → broker → master (2.4, 3.3): a host asks for a new certificate for the key it already
+// has. The CSR, signed by that key, is the proof: the master renews only the key it recorded for the name.
+struct Renew {
+    QString id;
+    QString name;
+    QString csr;
+    static Result<Renew> parse(const QJsonObject& message);
+    QJsonObject toJson() const;
+};
+
 // Master → broker → guest: {id, ok, cert} or {id, ok:false, error, detail}. Only the keys present
-// are written, so that an answer stored and replayed is byte-for-byte what the master sent.
+// are written, so that an answer stored and replayed is byte-for-byte what the master sent. The answer to
+// a renewal has the same fields and the type "renew-result".
 struct EnrolResult {
     QString id;
     bool ok = false;
     std::optional<QString> certificate;
     std::optional<QString> error;
     std::optional<QString> detail;
+    bool renewal = false; // written as "renew-result"
     static Result<EnrolResult> parse(const QJsonObject& message);
     QJsonObject toJson() const;
 };

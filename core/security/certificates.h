@@ -38,7 +38,7 @@ struct MembershipTerms {
     QString dnsName; // e.g. "alice.pvc"
     QStringList groups; // become OU entries
     quint64 serial = 0; // unique per CA, non-zero
-    int validityDays = 30;
+    qint64 validitySeconds = 30 * 86400;
 };
 
 // Self-signed CA certificate for the project (basicConstraints CA:TRUE critical, keyCertSign, cRLSign).

@@ -18,6 +18,8 @@ using namespace openssl;
 namespace {
 
 constexpr int MaxValidityDays = 36500;
+constexpr qint64 MinValiditySeconds = 10;
+constexpr qint64 BackDatingSeconds = 300;
 constexpr qsizetype MaxNameLength = 64; // RFC 5280 ub-common-name and ub-organizational-unit-name
 constexpr qsizetype MaxGroups = 32; // keeps every membership certificate far below MaxCertificatePem
 
@@ -81,7 +83,7 @@ Error checkTerms(const MembershipTerms& terms)
         return makeError("cert.bad_terms", QStringLiteral("bad group list"));
     if (terms.serial == 0)
         return makeError("cert.bad_terms", QStringLiteral("serial must be non-zero"));
-    if (terms.validityDays < 1 || terms.validityDays > MaxValidityDays)
+    if (terms.validitySeconds < MinValiditySeconds || terms.validitySeconds > qint64(MaxValidityDays) * 86400)
         return makeError("cert.bad_terms", QStringLiteral("bad validity"));
     return {};
 }
@@ -180,9 +182,13 @@ Result<QByteArray> signMembership(const QByteArray& caPrivatePem, const QByteArr
         && addNameEntry(subject, "CN", terms.name);
     for (const QString& group : terms.groups)
         built = built && addNameEntry(subject, "OU", group);
-    // Five minutes of back-dating absorbs clock skew between the master and a newly enrolled host.
-    built = built && X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -300, nullptr) != nullptr
-        && X509_time_adj_ex(X509_getm_notAfter(cert.get()), terms.validityDays, 0, nullptr) != nullptr
+    // Five minutes of back-dating absorbs clock skew between the master and a newly enrolled host (a tenth
+    // of a validity shorter than 50 minutes, so that a short-lived test certificate keeps its proportions).
+    const long backDating = long(std::min(BackDatingSeconds, terms.validitySeconds / 10));
+    built = built && X509_time_adj_ex(X509_getm_notBefore(cert.get()), 0, -backDating, nullptr) != nullptr
+        && X509_time_adj_ex(X509_getm_notAfter(cert.get()), int(terms.validitySeconds / 86400),
+               long(terms.validitySeconds % 86400), nullptr)
+            != nullptr
         && X509_set_pubkey(cert.get(), X509_REQ_get0_pubkey(req->get())) == 1 && addSubjectAltNames(cert.get(), terms)
         && addExtension(cert.get(), caCert->get(), NID_basic_constraints, "critical,CA:FALSE")
         && addExtension(cert.get(), caCert->get(), NID_key_usage, "critical,digitalSignature")

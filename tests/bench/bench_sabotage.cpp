@@ -27,6 +27,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <algorithm>
 #include <memory>
 #include <unistd.h>
@@ -43,12 +44,18 @@ constexpr int Saboteurs = 7;
 constexpr int SpotCheckEvery = 10;
 constexpr int KnownAnswers = 5;
 constexpr int PaperJobs = 201;
+constexpr int WorkerStartGapMs = 25;
 
 struct Scheme {
     QString name;
     QJsonObject certification;
     unsigned colour;
+    int taskFactor = 1; // a batch of PVC_BENCH_TASKS times this many tasks
 };
+
+// The long batch lets hosts pass enough spot-checks to be proven (credibility's point: a proven host's
+// result needs no second opinion).
+constexpr int LongBatchFactor = 10;
 
 struct Outcome {
     int jobsUntilAllCaught = -1; // -1: not every saboteur was caught
@@ -56,6 +63,7 @@ struct Outcome {
     double redundancy = 0; // replicas returned per task
     double overhead = 0; // replicas and spot-checks returned per task
     QList<QPointF> caught; // (jobs returned, saboteurs blocked)
+    int hosts = 0; // workers that returned at least one job
 };
 
 double median(QList<double> values)
@@ -82,6 +90,26 @@ quint16 freePort()
     return server.serverPort();
 }
 
+QList<Scheme> schemes()
+{
+    const auto credibility
+        = QJsonObject { { QStringLiteral("mode"), QStringLiteral("credibility") }, { QStringLiteral("quorum"), 2 },
+              { QStringLiteral("max_replicas"), 4 }, { QStringLiteral("spot_check_every"), SpotCheckEvery },
+              { QStringLiteral("target_error"), 0.01 }, { QStringLiteral("saboteur_fraction"), 0.1 } };
+    return {
+        { QStringLiteral("voting"),
+            { { QStringLiteral("mode"), QStringLiteral("voting") }, { QStringLiteral("quorum"), 2 },
+                { QStringLiteral("max_replicas"), 3 }, { QStringLiteral("spot_check_every"), SpotCheckEvery } },
+            0xb91c1c },
+        { QStringLiteral("spot-checking"),
+            { { QStringLiteral("mode"), QStringLiteral("none") },
+                { QStringLiteral("spot_check_every"), SpotCheckEvery } },
+            0x15803d },
+        { QStringLiteral("credibility"), credibility, 0x1d4ed8 },
+        { QStringLiteral("credibility-10x"), credibility, 0x7c3aed, LongBatchFactor },
+    };
+}
+
 } // namespace
 
 class BenchSabotage : public QObject {
@@ -93,11 +121,13 @@ private Q_SLOTS:
 
 private:
     void makeBatches(int tasks);
-    QJsonObject description(const Scheme& scheme) const;
+    QJsonObject description(const Scheme& scheme, int tasks) const;
     bool startWorkers(quint16 port, const QSet<int>& saboteurs, const QString& dir);
     void stopWorkers();
     Outcome run(const Scheme& scheme, int index);
     Outcome measure(const QString& dir, int tasks) const;
+    static void summarise(const Scheme& scheme, const QList<Outcome>& outcomes, QList<PlotCurve>* curves);
+    int m_tasksPerBatch = 400;
 
     QTemporaryDir m_dir;
     QString m_saboteurShell;
@@ -114,12 +144,16 @@ void BenchSabotage::initTestCase()
     for (const char* tool : { "unshare", "work_queue_worker", "bash", "sha256sum" })
         QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty(), tool);
     QVERIFY(m_dir.isValid());
+    m_dir.setAutoRemove(qEnvironmentVariableIsEmpty("PVC_BENCH_KEEP"));
+    if (!m_dir.autoRemove())
+        qInfo("keeping %s", qPrintable(m_dir.path()));
     m_saboteurShell = m_dir.filePath(QStringLiteral("saboteur-sh"));
     QVERIFY(writeFile(m_saboteurShell, pvc::core::SaboteurShell));
     QFile::setPermissions(
         m_saboteurShell, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ExeOther | QFile::ReadOther);
-    makeBatches(
-        qEnvironmentVariableIntValue("PVC_BENCH_TASKS") > 0 ? qEnvironmentVariableIntValue("PVC_BENCH_TASKS") : 400);
+    if (qEnvironmentVariableIntValue("PVC_BENCH_TASKS") > 0)
+        m_tasksPerBatch = qEnvironmentVariableIntValue("PVC_BENCH_TASKS");
+    makeBatches(m_tasksPerBatch * LongBatchFactor);
 }
 
 void BenchSabotage::cleanup()
@@ -127,7 +161,8 @@ void BenchSabotage::cleanup()
     stopWorkers();
 }
 
-// Short tasks: sha256sum of a small input, each input distinct; the truth is the same command run here.
+// Short tasks: sha256sum of a small input after a second's sleep (so that every worker gets work, not only the
+// first to connect), each input distinct; the truth is the same command run here.
 void BenchSabotage::makeBatches(int tasks)
 {
     const QString inputs = m_dir.filePath(QStringLiteral("inputs"));
@@ -140,14 +175,14 @@ void BenchSabotage::makeBatches(int tasks)
         const QByteArray digest = QCryptographicHash::hash(input, QCryptographicHash::Sha256).toHex();
         m_truth.insert(id, digest + "  in.txt\n"); // what `sha256sum in.txt` prints
         return QJsonObject { { QStringLiteral("id"), id },
-            { QStringLiteral("command"), QStringLiteral("sha256sum in.txt > out.txt") },
+            { QStringLiteral("command"), QStringLiteral("sleep 1 && sha256sum in.txt > out.txt") },
             { QStringLiteral("inputs"),
                 QJsonArray { QJsonObject { { QStringLiteral("path"), inputs + QLatin1Char('/') + id },
                     { QStringLiteral("as"), QStringLiteral("in.txt") } } } },
             { QStringLiteral("outputs"), QJsonArray { QStringLiteral("out.txt") } } };
     };
     for (int i = 0; i < tasks; ++i)
-        m_tasks.append(task(QStringLiteral("t%1").arg(i, 4, 10, QLatin1Char('0'))));
+        m_tasks.append(task(QStringLiteral("t%1").arg(i, 6, 10, QLatin1Char('0'))));
     for (int i = 0; i < KnownAnswers; ++i) {
         const QString id = QStringLiteral("k%1").arg(i);
         QJsonObject check = task(id);
@@ -158,22 +193,26 @@ void BenchSabotage::makeBatches(int tasks)
     }
 }
 
-QJsonObject BenchSabotage::description(const Scheme& scheme) const
+QJsonObject BenchSabotage::description(const Scheme& scheme, int tasks) const
 {
     return QJsonObject { { QStringLiteral("format"), QStringLiteral("pvc-batch-1") },
         { QStringLiteral("name"), scheme.name }, { QStringLiteral("certification"), scheme.certification },
-        { QStringLiteral("tasks"), m_tasks }, { QStringLiteral("spot_checks"), m_spotChecks } };
+        { QStringLiteral("tasks"), QJsonArray::fromVariantList(m_tasks.toVariantList().mid(0, tasks)) },
+        { QStringLiteral("spot_checks"), m_spotChecks } };
 }
 
-// Each worker in its own UTS namespace with its own hostname; a saboteur also in a mount namespace of its own,
-// where its shell is bound over /usr/bin/sh.
+// Each worker in its own UTS and mount namespaces, with its own hostname and an /etc/hosts that resolves it
+// (work_queue_worker looks its name up; unresolved, this Work Queue sends the manager a garbled one and is
+// refused, and the lookup would leave the machine); a saboteur's shell is bound over /usr/bin/sh.
 bool BenchSabotage::startWorkers(quint16 port, const QSet<int>& saboteurs, const QString& dir)
 {
     for (int i = 1; i <= Workers; ++i) {
         const QString name = host(i);
         const QString workdir = dir + QStringLiteral("/worker-") + name;
         QDir().mkpath(workdir);
-        QString script = QStringLiteral("hostname %1 && ").arg(name);
+        const QString hosts = workdir + QStringLiteral(".hosts");
+        writeFile(hosts, QStringLiteral("127.0.0.1 localhost\n127.0.1.1 %1\n").arg(name).toUtf8());
+        QString script = QStringLiteral("hostname %1 && mount --bind %2 /etc/hosts && ").arg(name, hosts);
         if (saboteurs.contains(i))
             script += QStringLiteral("mount --bind %1 /usr/bin/sh && ").arg(m_saboteurShell);
         script += QStringLiteral("exec work_queue_worker --cores=1 --memory=64 --disk=256 --feature pvc-host-%1 "
@@ -181,15 +220,17 @@ bool BenchSabotage::startWorkers(quint16 port, const QSet<int>& saboteurs, const
                       .arg(name, workdir)
                       .arg(port);
         auto worker = std::make_unique<QProcess>();
-        worker->setStandardOutputFile(QProcess::nullDevice());
-        worker->setStandardErrorFile(QProcess::nullDevice());
-        QStringList arguments { QStringLiteral("--uts") };
-        if (saboteurs.contains(i))
-            arguments << QStringLiteral("--mount") << QStringLiteral("--propagation") << QStringLiteral("private");
-        worker->start(QStringLiteral("unshare"), arguments << QStringLiteral("bash") << QStringLiteral("-c") << script);
+        worker->setProcessChannelMode(QProcess::MergedChannels);
+        worker->setStandardOutputFile(dir + QStringLiteral("/worker-") + name + QStringLiteral(".log"));
+        worker->start(QStringLiteral("unshare"),
+            { QStringLiteral("--uts"), QStringLiteral("--mount"), QStringLiteral("--propagation"),
+                QStringLiteral("private"), QStringLiteral("bash"), QStringLiteral("-c"), script });
         if (!worker->waitForStarted(5000))
             return false;
         m_workers.push_back(std::move(worker));
+        // Work Queue's manager listens with a backlog of 5 and accepts one worker per wait: 70 at once
+        // overflow it, and a worker whose connection was dropped comes back only seconds later.
+        QThread::msleep(WorkerStartGapMs);
     }
     return true;
 }
@@ -213,17 +254,20 @@ Outcome BenchSabotage::run(const Scheme& scheme, int index)
         saboteurs.insert(int(pick.bounded(Workers)) + 1);
     const quint16 port = freePort();
     const QString batch = dir + QStringLiteral("/batch.json");
-    writeFile(batch, QJsonDocument(description(scheme)).toJson());
+    const int tasks = m_tasksPerBatch * scheme.taskFactor;
+    writeFile(batch, QJsonDocument(description(scheme, tasks)).toJson());
     QStringList hosts;
     for (int i = 1; i <= Workers; ++i)
         hosts << host(i);
+    QStringList options { QStringLiteral("run"), batch, QStringLiteral("--dir"), dir + QStringLiteral("/run"),
+        QStringLiteral("--port"), QString::number(port), QStringLiteral("--hosts"), hosts.join(QLatin1Char(',')),
+        QStringLiteral("--per-host"), QStringLiteral("1"), QStringLiteral("--blocklist"),
+        dir + QStringLiteral("/blocked"), QStringLiteral("--replica-timeout"), QStringLiteral("120") };
+    if (!m_dir.autoRemove())
+        options << QStringLiteral("--debug"); // PVC_BENCH_KEEP: Work Queue's debug log kept too
     QProcess batchRun;
     batchRun.setProcessChannelMode(QProcess::MergedChannels);
-    batchRun.start(LabGrid::binary(QStringLiteral("pvc-batch")),
-        { QStringLiteral("run"), batch, QStringLiteral("--dir"), dir + QStringLiteral("/run"), QStringLiteral("--port"),
-            QString::number(port), QStringLiteral("--hosts"), hosts.join(QLatin1Char(',')),
-            QStringLiteral("--per-host"), QStringLiteral("1"), QStringLiteral("--blocklist"),
-            dir + QStringLiteral("/blocked"), QStringLiteral("--replica-timeout"), QStringLiteral("120") });
+    batchRun.start(LabGrid::binary(QStringLiteral("pvc-batch")), options);
     // The workers once the manager listens: they would otherwise back off and start late.
     LabGrid::waitFor(
         [port] {
@@ -240,7 +284,7 @@ Outcome BenchSabotage::run(const Scheme& scheme, int index)
         qWarning("pvc-batch: %s", batchRun.readAll().right(2000).constData());
         return {};
     }
-    return measure(dir + QStringLiteral("/run"), int(m_tasks.size()));
+    return measure(dir + QStringLiteral("/run"), tasks);
 }
 
 // From the batch's journal, in the order things came back: jobs returned until the last saboteur was blocked,
@@ -253,9 +297,11 @@ Outcome BenchSabotage::measure(const QString& dir, int tasks) const
     if (!store.open(dir + QStringLiteral("/batch.db"), &error))
         return outcome;
     int jobs = 0, replicas = 0, blocked = 0;
+    QSet<QString> hosts;
     outcome.caught.append(QPointF(0, 0));
     for (const BatchStore::Event& event : store.events()) {
         ++jobs;
+        hosts.insert(event.host);
         if (event.kind == BatchStore::Event::Kind::Result || event.kind == BatchStore::Event::Kind::Failure)
             ++replicas;
         if (event.kind == BatchStore::Event::Kind::SpotFailed) {
@@ -265,10 +311,11 @@ Outcome BenchSabotage::measure(const QString& dir, int tasks) const
         }
     }
     outcome.caught.append(QPointF(jobs, blocked));
+    outcome.hosts = int(hosts.size());
     int wrong = 0;
     for (auto it = m_truth.constBegin(); it != m_truth.constEnd(); ++it) {
-        if (it.key().startsWith(QLatin1Char('k')))
-            continue;
+        if (it.key().startsWith(QLatin1Char('k')) || it.key().mid(1).toInt() >= tasks)
+            continue; // a known answer, or a task not in this batch
         QFile out(dir + QStringLiteral("/results/") + it.key() + QStringLiteral("/out.txt"));
         if (out.open(QIODevice::ReadOnly) && out.readAll() != it.value())
             ++wrong; // certified, and wrong (a task in doubt has no out.txt)
@@ -279,55 +326,51 @@ Outcome BenchSabotage::measure(const QString& dir, int tasks) const
     return outcome;
 }
 
+// The medians of one scheme's runs, printed; the run whose detection is the median one goes to the plot
+// (not the long batch's: its thousands of jobs would squash the other curves).
+void BenchSabotage::summarise(const Scheme& scheme, const QList<Outcome>& outcomes, QList<PlotCurve>* curves)
+{
+    QList<double> caught, errors, redundancy, overhead;
+    for (const Outcome& o : std::as_const(outcomes)) {
+        caught << (o.jobsUntilAllCaught < 0 ? 1e9 : o.jobsUntilAllCaught);
+        errors << o.errorRate;
+        redundancy << o.redundancy;
+        overhead << o.overhead;
+    }
+    const double medianCaught = median(caught);
+    qInfo("%-15s %21s  %10.4f  %10.2f  %16.2f", qPrintable(scheme.name),
+        medianCaught >= 1e9 ? "not all" : qPrintable(QString::number(medianCaught)), median(errors), median(redundancy),
+        median(overhead));
+    for (const Outcome& o : std::as_const(outcomes))
+        if ((o.jobsUntilAllCaught < 0 ? 1e9 : o.jobsUntilAllCaught) == medianCaught) {
+            if (scheme.taskFactor == 1)
+                curves->append({ scheme.name, o.caught, scheme.colour, true });
+            break;
+        }
+}
+
 void BenchSabotage::sabotage()
 {
     const int runs
         = qEnvironmentVariableIntValue("PVC_BENCH_RUNS") > 0 ? qEnvironmentVariableIntValue("PVC_BENCH_RUNS") : 3;
-    const QList<Scheme> schemes {
-        { QStringLiteral("voting"),
-            { { QStringLiteral("mode"), QStringLiteral("voting") }, { QStringLiteral("quorum"), 2 },
-                { QStringLiteral("max_replicas"), 3 }, { QStringLiteral("spot_check_every"), SpotCheckEvery } },
-            0xb91c1c },
-        { QStringLiteral("spot-checking"),
-            { { QStringLiteral("mode"), QStringLiteral("none") },
-                { QStringLiteral("spot_check_every"), SpotCheckEvery } },
-            0x15803d },
-        { QStringLiteral("credibility"),
-            { { QStringLiteral("mode"), QStringLiteral("credibility") }, { QStringLiteral("quorum"), 2 },
-                { QStringLiteral("max_replicas"), 4 }, { QStringLiteral("spot_check_every"), SpotCheckEvery },
-                { QStringLiteral("target_error"), 0.01 }, { QStringLiteral("saboteur_fraction"), 0.1 } },
-            0x1d4ed8 },
-    };
     qInfo("%d workers, %d saboteurs always wrong, a known-answer task 1 in %d, %lld tasks, %d runs per scheme", Workers,
-        Saboteurs, SpotCheckEvery, qlonglong(m_tasks.size()), runs);
+        Saboteurs, SpotCheckEvery, qlonglong(m_tasksPerBatch), runs);
     QList<PlotCurve> curves;
     qInfo("scheme          jobs until all caught  error rate  redundancy  with spot-checks   (medians)");
-    for (const Scheme& scheme : schemes) {
+    for (const Scheme& scheme : schemes()) {
         QList<Outcome> outcomes;
         for (int r = 0; r < runs; ++r) {
             outcomes.append(run(scheme, r));
             const Outcome& o = outcomes.last();
             QVERIFY2(o.overhead > 0, qPrintable(scheme.name + QStringLiteral(": the run failed")));
+            // A saboteur that never got a job would make detection look faster than it is.
+            QVERIFY2(o.hosts == Workers,
+                qPrintable(
+                    QStringLiteral("%1: only %2 of %3 workers took part").arg(scheme.name).arg(o.hosts).arg(Workers)));
             qInfo("  %s run %d: all caught after %d jobs, error rate %.4f, redundancy %.2f (%.2f)",
                 qPrintable(scheme.name), r + 1, o.jobsUntilAllCaught, o.errorRate, o.redundancy, o.overhead);
         }
-        QList<double> caught, errors, redundancy, overhead;
-        for (const Outcome& o : std::as_const(outcomes)) {
-            caught << (o.jobsUntilAllCaught < 0 ? 1e9 : o.jobsUntilAllCaught);
-            errors << o.errorRate;
-            redundancy << o.redundancy;
-            overhead << o.overhead;
-        }
-        const double medianCaught = median(caught);
-        qInfo("%-15s %21s  %10.4f  %10.2f  %16.2f", qPrintable(scheme.name),
-            medianCaught >= 1e9 ? "not all" : qPrintable(QString::number(medianCaught)), median(errors),
-            median(redundancy), median(overhead));
-        // The run whose detection is the median one, for the plot.
-        for (const Outcome& o : std::as_const(outcomes))
-            if ((o.jobsUntilAllCaught < 0 ? 1e9 : o.jobsUntilAllCaught) == medianCaught) {
-                curves.append({ scheme.name, o.caught, scheme.colour, true });
-                break;
-            }
+        summarise(scheme, outcomes, &curves);
     }
     pvc::test::PlotSpec spec;
     spec.title = QStringLiteral("%1 saboteurs among %2 workers, a known-answer task 1 in %3 (median runs)")

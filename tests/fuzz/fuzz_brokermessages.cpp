@@ -51,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     roundTrip<bp::Enrol>(object, "enrol");
     roundTrip<bp::EnrolQueued>(object, "enrol-queued");
     roundTrip<bp::EnrolResult>(object, "enrol-result");
+    roundTrip<bp::Renew>(object, "renew");
     roundTrip<bp::Presence>(object, "presence");
     roundTrip<bp::SignedDocument>(object, "signed document");
     roundTrip<bp::RelayOpen>(object, "relay-open");

@@ -129,7 +129,7 @@ void TestGrid::stopBroker(int index, bool kill)
 QProcess* TestGrid::startMaster()
 {
     return startProcess(QStringLiteral("master"), QStringLiteral("pvc-admin"),
-        { QStringLiteral("serve"), QStringLiteral("--dir"), masterDir() });
+        QStringList { QStringLiteral("serve"), QStringLiteral("--dir"), masterDir() } + m_masterOptions);
 }
 
 void TestGrid::stopMaster()

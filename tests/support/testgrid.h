@@ -39,6 +39,8 @@ public:
     QProcess* startBroker(int index);
     void stopBroker(int index, bool kill = true);
     QProcess* startMaster();
+    // Extra options for every later pvc-admin serve (e.g. --certificate-validity).
+    void setMasterOptions(const QStringList& options) { m_masterOptions = options; }
     void stopMaster();
     QString invite(int uses = 1, const QString& ttl = QStringLiteral("1h"));
 
@@ -69,6 +71,7 @@ private:
 
     QTemporaryDir m_dir;
     QStringList m_brokerAddresses;
+    QStringList m_masterOptions;
     QList<QPair<QString, QProcess*>> m_processes;
 };
 

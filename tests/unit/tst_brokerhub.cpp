@@ -296,6 +296,43 @@ private Q_SLOTS:
         QCOMPARE(guest->inbox.size(), before);
     }
 
+    // Renewals (docs/protocol.md 3.3) go to the masters online, never queued; a member renews only itself;
+    // the answer reaches the asker, and the renewed member's presence carries the new certificate.
+    void renewalRouting()
+    {
+        Client* a = alice();
+        const auto renew = [](const char* id, const char* name) {
+            return bp::Renew { QLatin1String(id), QLatin1String(name), QStringLiteral("CSR") }.toJson();
+        };
+        m_hub->handleMessage(a->session, renew("0123456789abcdef", "alice"));
+        QCOMPARE(a->lastError(), QStringLiteral("renew.no_master"));
+        Client* m = master();
+        Client* b = bob();
+        m_hub->handleMessage(a->session, renew("0123456789abcdef", "bob"));
+        QCOMPARE(a->lastError(), QStringLiteral("renew.not_yours"));
+        QVERIFY(m->ofType("renew").isEmpty());
+        m_hub->handleMessage(a->session, renew("0123456789abcdef", "alice"));
+        QCOMPARE(m->ofType("renew"), QList<QJsonObject> { renew("0123456789abcdef", "alice") });
+
+        // A certificate that is not the CA's is refused to the master and not passed on.
+        bp::EnrolResult forged { QStringLiteral("0123456789abcdef"), true, QString::fromLatin1(m_caCert), {}, {} };
+        forged.renewal = true;
+        const int before = a->inbox.size();
+        m_hub->handleMessage(m->session, forged.toJson());
+        QCOMPARE(m->lastError(), QStringLiteral("renew.bad_certificate"));
+        QCOMPARE(a->inbox.size(), before);
+
+        const QByteArray renewed = member(QStringLiteral("alice"), m_aliceKey, 0x2001, QStringLiteral("240.7.0.2"));
+        bp::EnrolResult answer { QStringLiteral("0123456789abcdef"), true, QString::fromLatin1(renewed), {}, {} };
+        answer.renewal = true;
+        m_hub->handleMessage(m->session, answer.toJson());
+        QCOMPARE(a->last(), answer.toJson());
+        QCOMPARE(a->lastType(), QStringLiteral("renew-result"));
+        const auto presence = bp::Presence::parse(b->last());
+        QCOMPARE(presence->name, QStringLiteral("alice"));
+        QCOMPARE(presence->certificatePem, renewed);
+    }
+
     void enrolmentLimitPerGuest()
     {
         Client* guest = newClient();

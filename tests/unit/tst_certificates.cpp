@@ -97,7 +97,7 @@ private Q_SLOTS:
         m_terms.dnsName = QStringLiteral("alice.pvc");
         m_terms.groups = QStringList { QStringLiteral("blast"), QStringLiteral("admins") };
         m_terms.serial = 0x1234abcdULL;
-        m_terms.validityDays = 30;
+        m_terms.validitySeconds = 30 * 86400;
         const auto member = certs::signMembership(m_caKey, m_caCert, m_csr, m_terms);
         QVERIFY2(member.ok(), qPrintable(member.error().code + QLatin1Char(' ') + member.error().detail));
         m_member = *member;

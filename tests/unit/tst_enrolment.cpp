@@ -38,7 +38,7 @@ class TestEnrolment : public QObject {
         terms.dnsName = name + QStringLiteral(".pvc");
         terms.groups = { QStringLiteral("lab") };
         terms.serial = ++m_serial;
-        terms.validityDays = validityDays;
+        terms.validitySeconds = validityDays * 86400LL;
         const auto cert = certs::signMembership(caKey, caCert, *csr, terms);
         return cert ? *cert : QByteArray();
     }

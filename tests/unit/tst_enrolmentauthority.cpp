@@ -1,5 +1,6 @@
 #include "master/enrolmentauthority.h"
 #include "master/masterstore.h"
+#include "protocol/brokermessages.h"
 #include "security/certificates.h"
 #include "security/invitetoken.h"
 #include "security/keys.h"
@@ -318,6 +319,62 @@ private Q_SLOTS:
         m_authority->setClock([this] { return m_now; });
         expectRefusal(late, "enrol.token_expired");
         QCOMPARE(usesLeft(m_token), 2);
+    }
+
+    // Renewal (docs/protocol.md 3.3): the same key gets a new certificate for the same name, address and
+    // groups, with a new serial, and no token is spent.
+    QJsonObject renewal(const QString& name, const QByteArray& key)
+    {
+        const auto csr = certs::createCsr(key, name);
+        return brokerprotocol::Renew { nextRequestId(), name, QString::fromLatin1(csr.ok() ? *csr : QByteArray()) }
+            .toJson();
+    }
+
+    QJsonObject renew(const QJsonObject& request)
+    {
+        return m_authority->renew(*brokerprotocol::Renew::parse(request)).toJson();
+    }
+
+    void renewalKeepsAddressAndSpendsNoToken()
+    {
+        m_authority->setClock([] { return QDateTime::currentDateTimeUtc(); });
+        const QJsonObject alice = request(QStringLiteral("alice"), m_aliceKey, m_token);
+        const certs::CertificateInfo first = approvedCertificate(m_authority->decide(alice), m_caCert, alice);
+        QCOMPARE(usesLeft(m_token), 1);
+        const QJsonObject again = renewal(QStringLiteral("alice"), m_aliceKey);
+        const QJsonObject answer = renew(again);
+        QCOMPARE(answer.value(QLatin1String("t")).toString(), QStringLiteral("renew-result"));
+        const certs::CertificateInfo renewed = approvedCertificate(answer, m_caCert, again);
+        QCOMPARE(renewed.virtualIp, first.virtualIp);
+        QCOMPARE(renewed.groups, first.groups);
+        QCOMPARE(renewed.publicKeyPem, first.publicKeyPem);
+        QVERIFY(renewed.serialHex != first.serialHex);
+        QCOMPARE(usesLeft(m_token), 1);
+        QCOMPARE(m_store->host(QStringLiteral("alice"))->serialHex, renewed.serialHex);
+        QCOMPARE(renew(again), answer); // the same request through a second broker: the same answer
+    }
+
+    void renewalRefusals()
+    {
+        m_authority->setClock([] { return QDateTime::currentDateTimeUtc(); });
+        const QJsonObject alice = request(QStringLiteral("alice"), m_aliceKey, m_token);
+        QVERIFY(!approvedCertificate(m_authority->decide(alice), m_caCert, alice).virtualIp.isEmpty());
+        const auto refusal = [this](const QJsonObject& answer) {
+            return answer.value(QLatin1String("ok")).toBool(true) ? QString()
+                                                                  : answer.value(QLatin1String("error")).toString();
+        };
+        QCOMPARE(refusal(renew(renewal(QStringLiteral("alice"), m_otherAliceKey))), QStringLiteral("renew.wrong_key"));
+        QCOMPARE(refusal(renew(renewal(QStringLiteral("bob"), m_bobKey))), QStringLiteral("renew.unknown_host"));
+        QJsonObject mismatched = renewal(QStringLiteral("alice"), m_aliceKey);
+        mismatched.insert(QStringLiteral("name"), QStringLiteral("bob"));
+        QCOMPARE(refusal(renew(mismatched)), QStringLiteral("renew.bad_csr"));
+        m_authority->setClock([] { return QDateTime::currentDateTimeUtc().addDays(30 + 91); });
+        QCOMPARE(refusal(renew(renewal(QStringLiteral("alice"), m_aliceKey))), QStringLiteral("renew.too_late"));
+        m_authority->setClock([] { return QDateTime::currentDateTimeUtc().addDays(30 + 89); });
+        QCOMPARE(refusal(renew(renewal(QStringLiteral("alice"), m_aliceKey))), QString());
+        QVERIFY(m_store->revoke(QStringLiteral("alice")));
+        QCOMPARE(refusal(renew(renewal(QStringLiteral("alice"), m_aliceKey))), QStringLiteral("renew.revoked"));
+        QCOMPARE(usesLeft(m_token), 1);
     }
 
     void badRequestIdRefused()
