@@ -6,6 +6,7 @@
 #include "security/certificates.h"
 #include "security/creditstatement.h"
 #include "security/keys.h"
+#include "security/policy.h"
 #include "security/revocationlist.h"
 #include "testgrid.h"
 
@@ -79,6 +80,7 @@ private Q_SLOTS:
     void forgedMembersAreRefused();
     void forgedEnrolmentAnswerIsRefused();
     void forgedAndOldCreditStatementsAreRefused();
+    void olderListAndPolicyAreRefused();
 
 private:
     void startFakeBroker(FakeBroker::Script script);
@@ -305,6 +307,71 @@ void TstMaliciousBroker::forgedAndOldCreditStatementsAreRefused()
     m_grid->startHost(QStringLiteral("alice"));
     QVERIFY(TestGrid::waitFor([&] { return credits().value(QLatin1String("refused")).toInt() == 4; }, 10000));
     QCOMPARE(credits().value(QLatin1String("total")).toDouble(), 10.0);
+}
+
+// Issue 15: a broker that replays the master's older, genuine revocation list (one that named this host) or
+// older global policy after a newer one changes nothing: the rollback guards keep the newest versions.
+void TstMaliciousBroker::olderListAndPolicyAreRefused()
+{
+    const QByteArray aliceCert = makeAliceMember();
+    const QString project = core::certs::parseCertificate(m_projectCa.cert)->fingerprint;
+    const auto list = [&](qint64 version, const QSet<QString>& serials) {
+        core::RevocationList l;
+        l.project = project;
+        l.version = version;
+        l.issued = QDateTime::currentDateTimeUtc();
+        l.serials = serials;
+        QJsonObject message = ipc::makeMessage("revocations");
+        message.insert(QStringLiteral("list"), *l.sign(m_projectCa.key));
+        return message;
+    };
+    const auto policy = [&](qint64 version, const char* rules) {
+        core::SignedPolicy p;
+        p.project = project;
+        p.version = version;
+        p.issued = QDateTime::currentDateTimeUtc();
+        p.policy = *core::Policy::parse(QByteArray(R"({"format":"pvc-policy-1","rules":[)") + rules + "]}");
+        QJsonObject message = ipc::makeMessage("policy");
+        message.insert(QStringLiteral("policy"), *p.sign(m_projectCa.key));
+        return message;
+    };
+    const QString aliceSerial = core::certs::parseCertificate(aliceCert)->serialHex;
+    const QJsonObject newList = list(3, {});
+    const QJsonObject oldList = list(2, { aliceSerial }); // genuine, older: it named alice
+    const QJsonObject newPolicy = policy(7, "");
+    const QJsonObject oldPolicy = policy(6, R"({"from":"any","to":"any","proto":"tcp","ports":"22"})");
+    // Newer ones after the old ones, on the same connection: once they are in force, the old ones were seen.
+    const QJsonObject lastList = list(4, {});
+    const QJsonObject lastPolicy = policy(8, "");
+    startFakeBroker([=](FakeBroker* broker, const QJsonObject& received) {
+        if (ipc::messageType(received) != QLatin1String("hello"))
+            return;
+        QJsonObject welcome = ipc::makeMessage("welcome");
+        welcome.insert(QStringLiteral("session"), QStringLiteral("00112233445566778899aabbccddeeff"));
+        broker->send(welcome);
+        for (const QJsonObject& message : { newList, newPolicy, oldList, oldPolicy, lastList, lastPolicy })
+            broker->send(message);
+    });
+    m_grid->startHost(QStringLiteral("alice"));
+    const auto globalVersion = [&] {
+        return m_grid->status(QStringLiteral("alice"))
+            .value(QLatin1String("policy"))
+            .toObject()
+            .value(QLatin1String("global_version"))
+            .toInt();
+    };
+    QVERIFY(TestGrid::waitFor(
+        [&] {
+            return m_grid->status(QStringLiteral("alice")).value(QLatin1String("revocation_version")).toInt() == 4
+                && globalVersion() == 8;
+        },
+        10000));
+    QCOMPARE(
+        m_grid->status(QStringLiteral("alice")).value(QLatin1String("state")).toString(), QStringLiteral("member"));
+    const QString logs = m_grid->allLogs();
+    QVERIFY(logs.contains(QLatin1String("global policy version 7 with")));
+    QVERIFY2(!logs.contains(QLatin1String("global policy version 6 with")), "the older policy was taken");
+    QVERIFY(!logs.contains(QLatin1String("membership was revoked")));
 }
 
 QTEST_GUILESS_MAIN(TstMaliciousBroker)

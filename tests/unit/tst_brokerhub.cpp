@@ -4,6 +4,7 @@
 #include "protocol/brokermessages.h"
 #include "security/certificates.h"
 #include "security/keys.h"
+#include "security/policy.h"
 #include "security/revocationlist.h"
 
 #include <QTemporaryDir>
@@ -391,6 +392,48 @@ private Q_SLOTS:
         QCOMPARE(back->ofType("revocations").value(0), push);
         QCOMPARE(back->lastError(), QStringLiteral("hello.revoked"));
         QVERIFY(back->ofType("welcome").isEmpty());
+    }
+
+    // Rollback guard: an older list or policy, genuinely signed (a master's old message replayed), is
+    // neither stored nor passed on; the newer one stays what members are given.
+    void olderDocumentsAreNotRolledBack()
+    {
+        Client* m = master();
+        Client* b = bob();
+        RevocationList list;
+        list.project = m_project;
+        list.issued = QDateTime::currentDateTimeUtc();
+        const auto push = [&](qint64 version) {
+            list.version = version;
+            const QJsonObject message
+                = bp::SignedDocument { bp::SignedDocument::Kind::Revocations, list.sign(m_caKey).value() }.toJson();
+            m_hub->handleMessage(m->session, message);
+            return message;
+        };
+        const QJsonObject newer = push(2);
+        QCOMPARE(b->last(), newer);
+        const int seen = b->inbox.size();
+        push(1);
+        push(2); // the same version again changes nothing either
+        QCOMPARE(b->inbox.size(), seen);
+        QCOMPARE(m_store->documentVersion(m_project, QStringLiteral("revocations")), qint64(2));
+        Client* late = alice();
+        QCOMPARE(late->ofType("revocations"), QList<QJsonObject> { newer });
+
+        SignedPolicy policy;
+        policy.project = m_project;
+        policy.issued = QDateTime::currentDateTimeUtc();
+        policy.policy = Policy::parse(R"({"format":"pvc-policy-1","rules":[]})").value();
+        const auto pushPolicy = [&](qint64 version) {
+            policy.version = version;
+            const auto signedPolicy = policy.sign(m_caKey);
+            QVERIFY2(signedPolicy.ok(), qPrintable(signedPolicy.error().code));
+            m_hub->handleMessage(
+                m->session, bp::SignedDocument { bp::SignedDocument::Kind::Policy, *signedPolicy }.toJson());
+        };
+        pushPolicy(5);
+        pushPolicy(4);
+        QCOMPARE(m_store->documentVersion(m_project, QStringLiteral("policy")), qint64(5));
     }
 
     void relayStreams()
