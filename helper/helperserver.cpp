@@ -1,6 +1,7 @@
 #include "helperserver.h"
 
 #include "ipc/frame.h"
+#include "netdevices.h"
 #include "ttcp.h"
 #include "tundevice.h"
 #include "validation.h"
@@ -26,7 +27,11 @@ namespace pvc::helper {
 namespace {
 
 constexpr quint32 MaxRequestBytes = 4096;
-constexpr size_t MaxConnections = 8;
+constexpr size_t MaxConnections = 16;
+constexpr int MaxConnectionsPerUid = 4;
+// A connection that holds nothing (no device, port or capture) and says nothing for this long is closed,
+// so no caller can sit on the connection slots.
+constexpr auto IdleTimeout = std::chrono::seconds(30);
 constexpr int MaxTunsPerConnection = 4;
 constexpr int MaxTtcpPortsPerConnection = 8;
 constexpr int MaxCapturesPerConnection = 2;
@@ -51,6 +56,7 @@ struct HelperServer::Connection {
     struct Tun {
         quint32 address;
         int fd;
+        int ifindex;
     };
     struct Capture {
         int fd;
@@ -58,8 +64,8 @@ struct HelperServer::Connection {
     };
     ~Connection()
     {
-        for (const Tun& tun : std::as_const(tuns))
-            closeTun(tun.fd);
+        for (auto tun = tuns.cbegin(); tun != tuns.cend(); ++tun)
+            closeTun(tun->fd, tun->ifindex, tun.key().toLatin1());
         for (const Capture& capture : std::as_const(captures))
             ::close(capture.fd);
         ::close(fd);
@@ -77,7 +83,13 @@ struct HelperServer::Connection {
         }
     }
 
+    bool idle() const
+    {
+        return tuns.isEmpty() && ttcpPorts.isEmpty() && captures.isEmpty() && Clock::now() - lastRequest > IdleTimeout;
+    }
+
     int fd;
+    Clock::time_point lastRequest = Clock::now();
     PeerCredentials peer;
     ipc::FrameReader reader { MaxRequestBytes };
     QMap<QString, Tun> tuns;
@@ -141,7 +153,8 @@ void HelperServer::run(int stopFd)
         std::vector<pollfd> fds { { stopFd, POLLIN, 0 }, { m_listenFd, POLLIN, 0 } };
         for (const auto& connection : m_connections)
             fds.push_back({ connection->fd, POLLIN, 0 });
-        if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+        if (poll(fds.data(), fds.size(), int(std::chrono::milliseconds(IdleTimeout).count() / 3)) < 0
+            && errno != EINTR) {
             qCCritical(lcHelper) << "poll failed:" << strerror(errno);
             return;
         }
@@ -152,6 +165,9 @@ void HelperServer::run(int stopFd)
             Connection& connection = *m_connections[i];
             if (fds[i + 2].revents != 0 && !readRequests(connection)) {
                 qCInfo(lcHelper) << "pid" << connection.peer.pid << "closed; releasing" << connection.tuns.keys();
+                m_connections.erase(m_connections.begin() + qsizetype(i));
+            } else if (connection.idle()) {
+                qCInfo(lcHelper) << "pid" << connection.peer.pid << "idle for" << IdleTimeout.count() << "s; closed";
                 m_connections.erase(m_connections.begin() + qsizetype(i));
             }
         }
@@ -172,9 +188,18 @@ void HelperServer::acceptConnections()
             send(*connection, u"connect"_s, refusal({ u"helper.denied"_s, u"not allowed"_s }));
         else if (m_connections.size() >= MaxConnections)
             send(*connection, u"connect"_s, refusal({ u"helper.busy"_s, u"too many callers"_s }));
+        else if (connectionsOf(connection->peer.uid) >= MaxConnectionsPerUid)
+            send(*connection, u"connect"_s,
+                refusal({ u"helper.busy"_s, u"this user already has %1 connections"_s.arg(MaxConnectionsPerUid) }));
         else
             m_connections.push_back(std::move(connection));
     }
+}
+
+int HelperServer::connectionsOf(uid_t uid) const
+{
+    return int(std::count_if(m_connections.cbegin(), m_connections.cend(),
+        [uid](const std::unique_ptr<Connection>& connection) { return connection->peer.uid == uid; }));
 }
 
 bool HelperServer::readRequests(Connection& connection)
@@ -186,6 +211,7 @@ bool HelperServer::readRequests(Connection& connection)
     if (received <= 0)
         return received < 0 && (errno == EAGAIN || errno == EINTR);
     connection.reader.append(QByteArray(buffer, qsizetype(received)));
+    connection.lastRequest = Clock::now();
     QJsonObject request;
     ipc::FrameReader::Status status;
     while ((status = connection.reader.next(&request)) == ipc::FrameReader::Status::Frame) {
@@ -238,11 +264,14 @@ Reply HelperServer::openTun(Connection& connection, const QJsonObject& request)
         return refusal(*refused);
     if (connection.tuns.contains(tun.name) || connection.tuns.size() >= MaxTunsPerConnection)
         return refusal({ u"helper.tun_failed"_s, u"already open, or this connection has 4 devices"_s });
+    if (const auto conflict = checkAddressConflicts(tun))
+        return refusal(*conflict);
     QString error;
-    const int fd = pvc::helper::openTun(tun, &error);
+    int ifindex = 0;
+    const int fd = pvc::helper::openTun(tun, &ifindex, &error);
     if (fd < 0)
         return refusal({ u"helper.tun_failed"_s, error });
-    connection.tuns.insert(tun.name, { tun.address, fd });
+    connection.tuns.insert(tun.name, { tun.address, fd, ifindex });
     QJsonObject opened = ipc::makeMessage("tun-opened");
     opened.insert(u"name"_s, tun.name);
     return { opened, fd };
@@ -271,7 +300,7 @@ Reply HelperServer::close(Connection& connection, const QJsonObject& request)
     const auto tun = connection.tuns.constFind(name);
     if (tun == connection.tuns.cend())
         return refusal({ u"helper.not_yours"_s, u"you opened no TUN device of that name"_s });
-    closeTun(tun->fd);
+    closeTun(tun->fd, tun->ifindex, name.toLatin1());
     connection.tuns.erase(tun);
     QJsonObject closed = ipc::makeMessage("closed");
     closed.insert(u"name"_s, name);

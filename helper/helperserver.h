@@ -34,6 +34,7 @@ private:
     struct Connection;
 
     void acceptConnections();
+    int connectionsOf(uid_t uid) const;
     bool readRequests(Connection& connection);
     Reply handle(Connection& connection, const QJsonObject& request);
     Reply openTun(Connection& connection, const QJsonObject& request);

@@ -1,4 +1,5 @@
 #include "helperserver.h"
+#include "netdevices.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -56,6 +57,9 @@ int main(int argc, char* argv[])
     sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
     const int stopFd = signalfd(-1, &stopSignals, SFD_CLOEXEC);
 
+    // Devices a killed helper (or a caller that made them persistent) left behind belong to no one now.
+    if (const int stale = removeStaleTunDevices())
+        qCInfo(lcHelper) << "removed" << stale << "stale pvc TUN device(s)";
     HelperServer server(policy);
     if (stopFd < 0 || !server.listen(parser.value(socketOption), &error)) {
         qCCritical(lcHelper).noquote() << "cannot start:" << error;

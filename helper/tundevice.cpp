@@ -1,5 +1,7 @@
 #include "tundevice.h"
 
+#include "netdevices.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -67,7 +69,7 @@ int configure(const TunRequest& tun, const QByteArray& name, QString* error)
 
 } // namespace
 
-int openTun(const TunRequest& tun, QString* error)
+int openTun(const TunRequest& tun, int* ifindex, QString* error)
 {
     const QByteArray name = tun.name.toLatin1(); // validated: "pvc" and 1-3 digits
     // TUNSETIFF would attach to an existing (persistent) TUN of that name; we only make new ones.
@@ -79,19 +81,25 @@ int openTun(const TunRequest& tun, QString* error)
     if (device.fd < 0)
         return fail("open /dev/net/tun", error);
     ifreq ifr {};
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    // IFF_TUN_EXCL: the kernel refuses to attach to a device of that name made meanwhile (no race with
+    // the check above).
+    ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL); // 0x8000: the sign bit of the short
     memcpy(ifr.ifr_name, name.constData(), size_t(name.size()));
     if (ioctl(device.fd, TUNSETIFF, &ifr) != 0)
         return fail("TUNSETIFF", error);
+    *ifindex = int(if_nametoindex(name.constData()));
+    if (*ifindex == 0)
+        return fail("if_nametoindex", error);
     if (configure(tun, name, error) != 0)
         return -1;
     return device.release();
 }
 
-void closeTun(int fd)
+void closeTun(int fd, int ifindex, const QByteArray& name)
 {
     ioctl(fd, TUNSETPERSIST, 0);
     ::close(fd);
+    deleteLink(ifindex, name);
 }
 
 int openDnsSocket(quint32 address, QString* error)
@@ -99,9 +107,7 @@ int openDnsSocket(quint32 address, QString* error)
     Fd dns { socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) };
     if (dns.fd < 0)
         return fail("socket", error);
-    const int one = 1;
-    if (setsockopt(dns.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
-        return fail("SO_REUSEADDR", error);
+    // No SO_REUSEADDR: a second socket on the same address (another caller's DNS) is refused by bind.
     sockaddr_in local {};
     local.sin_family = AF_INET;
     local.sin_port = htons(53);

@@ -48,10 +48,12 @@ std::optional<Refusal> parseAddress(const QJsonObject& request, quint32* address
 std::optional<Refusal> parseName(const QJsonObject& request, QString* name)
 {
     // anchoredPattern, because "$" would also match before a trailing newline.
-    static const QRegularExpression pattern(QRegularExpression::anchoredPattern(QStringLiteral("pvc[0-9]{1,3}")));
+    // No leading zeros: pvc0 to pvc999, one name per number, so the name space is the 1,000 it seems.
+    static const QRegularExpression pattern(
+        QRegularExpression::anchoredPattern(QStringLiteral("pvc(0|[1-9][0-9]{0,2})")));
     const QJsonValue value = request.value(QLatin1String("name"));
     if (!value.isString() || !pattern.match(value.toString()).hasMatch())
-        return refuse("helper.bad_name", QStringLiteral("name must match ^pvc[0-9]{1,3}$"));
+        return refuse("helper.bad_name", QStringLiteral("name must be pvc0 to pvc999, without leading zeros"));
     *name = value.toString();
     return std::nullopt;
 }

@@ -5,6 +5,7 @@
 //     hello                            connect (first client step does) and say hello
 //     open-tun:NAME:ADDRESS:PREFIX:MTU open-dns:ADDRESS   close:NAME
 //     persist:NAME                     as a hostile caller would: make that TUN persistent, owned by us
+//     helper-close:NAME                ask the helper to close NAME, keeping our own copy of its fd
 //     read-packet:NAME                 wait up to 5 s for an IPv4 packet on that TUN; print its destination
 //     wait                             read one line from stdin
 //     hold                             keep everything open until stdin closes
@@ -161,6 +162,8 @@ int main(int argc, char* argv[])
         } else if (name == QLatin1String("close")) {
             if (tuns.contains(step.value(1)))
                 close(tuns.take(step.value(1)));
+            print(client.close(step.value(1)) ? success(name) : failure(name, QStringLiteral("helper.error"), {}));
+        } else if (name == QLatin1String("helper-close")) {
             print(client.close(step.value(1)) ? success(name) : failure(name, QStringLiteral("helper.error"), {}));
         } else if (name == QLatin1String("persist")) {
             const int fd = tuns.value(step.value(1), -1);

@@ -1,6 +1,7 @@
 // pvc-helper as a user meets it (docs/helper.md): the helper runs as root in a network namespace of
 // its own, and its client, pvc-helperprobe, runs there as `nobody`. Needs root; skipped otherwise.
 #include <QDir>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -57,6 +58,9 @@ private Q_SLOTS:
     void otherUsersAreDenied();
     void badRequestsAreRefused();
     void limitsAndCloseHold();
+    void closeDeletesTheDeviceAnyway();
+    void overlapsAndSecondDnsAreRefused();
+    void connectionsPerUserAreCapped();
     void sigtermRemovesTheSocket();
 
 private:
@@ -117,6 +121,11 @@ void TstHelper::initTestCase()
         QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ExeGroup
             | QFileDevice::ExeOther);
     m_socket = m_dir.filePath(QStringLiteral("helper.sock"));
+    // Left behind by a killed helper: a persistent pvc device goes at start; another TUN is not the helper's.
+    for (const char* name : { "pvc9", "tun5" })
+        QCOMPARE(
+            ip({ "-n"_L1, m_ns, "tuntap"_L1, "add"_L1, "dev"_L1, QLatin1String(name), "mode"_L1, "tun"_L1 }).exitCode,
+            0);
     m_helper = new QProcess;
     m_helper->setProcessChannelMode(QProcess::MergedChannels);
     m_helper->start(QStringLiteral("ip"),
@@ -129,6 +138,9 @@ void TstHelper::initTestCase()
     struct stat status { };
     QCOMPARE(stat(QFile::encodeName(m_socket).constData(), &status), 0);
     QCOMPARE(status.st_mode & 0777, 0600u);
+    QVERIFY(!linkExists(QStringLiteral("pvc9")));
+    QVERIFY(linkExists(QStringLiteral("tun5")));
+    QCOMPARE(ip({ "-n"_L1, m_ns, "link"_L1, "delete"_L1, "tun5"_L1 }).exitCode, 0);
 }
 
 void TstHelper::cleanup()
@@ -293,6 +305,75 @@ void TstHelper::limitsAndCloseHold()
     QVERIFY(!linkExists(QStringLiteral("pvc1")) && !linkExists(QStringLiteral("pvc5")));
     probe->closeWriteChannel(); // the probe exits; its devices go
     QTRY_COMPARE_WITH_TIMEOUT(links(), QStringList { QStringLiteral("lo") }, 2000);
+}
+
+// Issue 15: a caller that keeps its copy of the fd and makes the device persistent and its own, then asks
+// the helper to close it, does not keep the device: the helper deletes it by the index it recorded.
+void TstHelper::closeDeletesTheDeviceAnyway()
+{
+    QProcess* probe = startProbe(asNobody,
+        { QStringLiteral("open-tun:pvc7:240.9.7.2:24:1280"), QStringLiteral("persist:pvc7"),
+            QStringLiteral("helper-close:pvc7"), QStringLiteral("hold") });
+    nextLine(probe);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(nextLine(probe).value("ok"_L1).toBool());
+    QCOMPARE(nextLine(probe).value("step"_L1).toString(), QStringLiteral("hold"));
+    QVERIFY2(!linkExists(QStringLiteral("pvc7")), qPrintable(links().join(u' ')));
+    probe->closeWriteChannel();
+    QVERIFY(probe->waitForFinished(5000));
+    QCOMPARE(links(), QStringList { QStringLiteral("lo") });
+}
+
+// Issue 15: an address or prefix that overlaps a device already there (another caller's), a second DNS socket
+// on the same address, and a name with a leading zero are refused.
+void TstHelper::overlapsAndSecondDnsAreRefused()
+{
+    QProcess* first = startProbe(asNobody,
+        { QStringLiteral("open-tun:pvc1:240.9.0.2:16:1280"), QStringLiteral("open-dns:240.9.0.2"),
+            QStringLiteral("hold") });
+    nextLine(first);
+    QVERIFY(nextLine(first).value("ok"_L1).toBool());
+    QVERIFY(nextLine(first).value("ok"_L1).toBool());
+    QCOMPARE(nextLine(first).value("step"_L1).toString(), QStringLiteral("hold"));
+    const QList<QJsonObject> lines = runProbe(asNobody,
+        { QStringLiteral("open-tun:pvc2:240.9.0.2:16:1280"), QStringLiteral("open-tun:pvc2:240.9.5.2:24:1280"),
+            QStringLiteral("open-tun:pvc2:240.0.0.2:8:1280"), QStringLiteral("open-tun:pvc01:240.10.0.2:16:1280"),
+            QStringLiteral("open-tun:pvc2:240.10.0.2:16:1280"), QStringLiteral("open-dns:240.10.0.2"),
+            QStringLiteral("open-dns:240.10.0.2") });
+    QStringList codes;
+    for (const QJsonObject& line : lines)
+        codes << line.value("code"_L1).toString();
+    const QStringList expected { {}, QStringLiteral("helper.address_in_use"), QStringLiteral("helper.address_in_use"),
+        QStringLiteral("helper.address_in_use"), QStringLiteral("helper.bad_name"), {}, {},
+        QStringLiteral("helper.dns_failed") };
+    QCOMPARE(codes, expected);
+    QVERIFY2(lines.last().value("detail"_L1).toString().contains("in use"_L1), QJsonDocument(lines.last()).toJson());
+    first->closeWriteChannel();
+    QVERIFY(first->waitForFinished(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(links(), QStringList { QStringLiteral("lo") }, 2000);
+}
+
+// Issue 15: one user holds at most 4 connections; a fifth is refused. Connections that hold nothing and say
+// nothing for 30 s are closed, so the slots come free without the holders' help.
+void TstHelper::connectionsPerUserAreCapped()
+{
+    QList<QProcess*> holders;
+    for (int i = 0; i < 4; ++i) {
+        holders << startProbe(asNobody, { QStringLiteral("hello"), QStringLiteral("hold") });
+        nextLine(holders.last());
+        QVERIFY(nextLine(holders.last()).value("ok"_L1).toBool());
+    }
+    const QList<QJsonObject> fifth = runProbe(asNobody, { QStringLiteral("hello") });
+    QCOMPARE(fifth.value(0).value("code"_L1).toString(), QStringLiteral("helper.busy"));
+    QElapsedTimer idle;
+    idle.start();
+    QTRY_VERIFY_WITH_TIMEOUT(runProbe(asNobody, { QStringLiteral("hello") }).value(1).value("ok"_L1).toBool(), 50000);
+    qInfo("served again after %lld ms of the holders' silence", idle.elapsed());
+    QVERIFY(idle.elapsed() >= 25000);
+    for (QProcess* holder : std::as_const(holders)) {
+        holder->closeWriteChannel();
+        QVERIFY(holder->waitForFinished(5000));
+    }
 }
 
 void TstHelper::sigtermRemovesTheSocket()
