@@ -1,6 +1,13 @@
 #include "connectivity/helperclient.h"
 
 #include <QDeadlineTimer>
+#include <arpa/inet.h>
+#include <cstring>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace pvc::core {
@@ -10,6 +17,25 @@ namespace {
 constexpr int TimeoutMs = 5000;
 
 } // namespace
+
+bool HelperClient::isTunNamed(int fd, const QString& name)
+{
+    ifreq ifr {};
+    return ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_TUN) && QLatin1String(ifr.ifr_name) == name;
+}
+
+bool HelperClient::isDnsSocketOn(int fd, const QString& address)
+{
+    sockaddr_in local {};
+    socklen_t length = sizeof(local);
+    int type = 0;
+    socklen_t typeLength = sizeof(type);
+    char text[INET_ADDRSTRLEN] = {};
+    return getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 && local.sin_family == AF_INET
+        && ntohs(local.sin_port) == 53 && inet_ntop(AF_INET, &local.sin_addr, text, sizeof(text))
+        && QLatin1String(text) == address && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &typeLength) == 0
+        && type == SOCK_DGRAM;
+}
 
 HelperClient::~HelperClient()
 {
@@ -28,6 +54,14 @@ bool HelperClient::connectTo(const QString& socketPath, QString* error)
     QString detail;
     if (!m_socket.connectTo(socketPath, &detail)) {
         *error = QStringLiteral("helper.unreachable: ") + detail;
+        return false;
+    }
+    // Only root can hand out TUN devices; anyone else listening there is not our helper.
+    if (m_socket.peerUid() != 0) {
+        *error = QStringLiteral("helper.protocol: the process at %1 runs as uid %2, not root")
+                     .arg(socketPath)
+                     .arg(m_socket.peerUid());
+        disconnect();
         return false;
     }
     const Result<QJsonObject> hello = call(ipc::makeMessage("hello"));
@@ -52,6 +86,10 @@ Result<int> HelperClient::openTun(const QString& name, const QString& address, i
         return reply.error();
     if (fd < 0)
         return makeError("helper.protocol", QStringLiteral("tun-opened came without a descriptor"));
+    if (!isTunNamed(fd, name)) {
+        ::close(fd);
+        return makeError("helper.protocol", QStringLiteral("tun-opened passed something that is not TUN %1").arg(name));
+    }
     return fd;
 }
 
@@ -65,6 +103,11 @@ Result<int> HelperClient::openDnsSocket(const QString& address)
         return reply.error();
     if (fd < 0)
         return makeError("helper.protocol", QStringLiteral("dns-opened came without a descriptor"));
+    if (!isDnsSocketOn(fd, address)) {
+        ::close(fd);
+        return makeError("helper.protocol",
+            QStringLiteral("dns-opened passed something that is not a UDP socket on %1:53").arg(address));
+    }
     return fd;
 }
 

@@ -43,6 +43,12 @@ public:
     Result<bool> armSynCapture(quint16 port);
     Result<QByteArray> takeSyn(quint16 port);
 
+    // What the helper passes must be what was asked for: a TUN device of that name, a UDP socket bound to
+    // that address and port 53. Anything else is closed and refused (helper.protocol), as is a helper
+    // that does not run as root.
+    static bool isTunNamed(int fd, const QString& name);
+    static bool isDnsSocketOn(int fd, const QString& address);
+
 private:
     // Sends request and waits for its reply. An error reply becomes an Error. A descriptor passed
     // with the reply goes to *fd when fd is given and is closed otherwise.

@@ -52,6 +52,15 @@ bool UnixFdSocket::connectTo(const QString& path, QString* error)
     return true;
 }
 
+qint64 UnixFdSocket::peerUid() const
+{
+    ucred peer {};
+    socklen_t length = sizeof(peer);
+    if (m_fd < 0 || getsockopt(m_fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 || length != sizeof(peer))
+        return -1;
+    return qint64(peer.uid);
+}
+
 void UnixFdSocket::close()
 {
     if (m_passed >= 0)

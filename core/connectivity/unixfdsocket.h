@@ -31,6 +31,8 @@ public:
     // Close-on-exec. *error: why not, without a code.
     bool connectTo(const QString& path, QString* error);
     bool isOpen() const { return m_fd >= 0; }
+    // The peer's uid as the kernel saw it at connect (SO_PEERCRED); -1 if unknown.
+    qint64 peerUid() const;
     // Also closes a descriptor received and not taken.
     void close();
 

@@ -61,6 +61,7 @@ private Q_SLOTS:
     void closeDeletesTheDeviceAnyway();
     void overlapsAndSecondDnsAreRefused();
     void connectionsPerUserAreCapped();
+    void impostorHelperIsRefused();
     void sigtermRemovesTheSocket();
 
 private:
@@ -374,6 +375,30 @@ void TstHelper::connectionsPerUserAreCapped()
         holder->closeWriteChannel();
         QVERIFY(holder->waitForFinished(5000));
     }
+}
+
+// Issue 15: pvcd checks its helper. A process that listens where the helper should, but is not root (here
+// pvc-helper itself run as nobody), is refused before anything is asked of it.
+void TstHelper::impostorHelperIsRefused()
+{
+    const QString dir = m_dir.filePath(QStringLiteral("impostor"));
+    QVERIFY(QDir().mkpath(dir));
+    QCOMPARE(run(QStringLiteral("chown"), { QStringLiteral("nobody:nogroup"), dir }).exitCode, 0);
+    const QString socket = dir + QStringLiteral("/helper.sock");
+    QProcess impostor;
+    impostor.setProcessChannelMode(QProcess::MergedChannels);
+    impostor.start(QStringLiteral("setpriv"),
+        asNobody
+            + QStringList { binary(QStringLiteral("pvc-helper")), QStringLiteral("--socket"), socket,
+                QStringLiteral("--allow-user"), QStringLiteral("nobody") });
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(socket) || impostor.state() == QProcess::NotRunning, 5000);
+    QVERIFY2(QFileInfo::exists(socket), impostor.readAll().constData());
+    const RunResult probe = run(QStringLiteral("setpriv"),
+        asNobody + QStringList { binary(QStringLiteral("pvc-helperprobe")), socket, QStringLiteral("hello") });
+    impostor.terminate();
+    impostor.waitForFinished(5000);
+    QVERIFY2(
+        probe.output.contains("helper.protocol"_L1) && probe.output.contains("not root"_L1), qPrintable(probe.output));
 }
 
 void TstHelper::sigtermRemovesTheSocket()

@@ -1,6 +1,7 @@
 // UnixFdSocket, the transport under HelperClient, against a plain Unix listener in the test: the bytes
 // and the first passed descriptor arrive, further descriptors are closed rather than leaked into pvcd,
 // a silent peer times out at the deadline, and a closed peer is told apart from a silent one.
+#include "connectivity/helperclient.h"
 #include "connectivity/unixfdsocket.h"
 
 #include <QDir>
@@ -9,6 +10,7 @@
 #include <QTest>
 #include <cstring>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -166,6 +168,37 @@ private Q_SLOTS:
         QVERIFY2(error.startsWith(QLatin1String("bad socket path")), qPrintable(error));
         QVERIFY(!socket.connectTo(m_dir.filePath(QStringLiteral("nobody.sock")), &error));
         QVERIFY(!socket.isOpen());
+    }
+
+    // Issue 15: pvcd checks its helper. The peer's uid is the listener's (this test's); a helper that is
+    // not root is refused by HelperClient::connectTo (the lab test tst_helper shows it end to end).
+    void peerUidIsTheListeners()
+    {
+        QString error;
+        QVERIFY2(m_client.connectTo(m_path, &error), qPrintable(error));
+        QCOMPARE(m_client.peerUid(), qint64(::getuid()));
+        UnixFdSocket closed;
+        QCOMPARE(closed.peerUid(), qint64(-1));
+    }
+
+    // What a helper passes is checked: neither a socketpair nor a UDP socket on another port passes for a TUN
+    // device or a DNS socket.
+    void passedDescriptorsAreChecked()
+    {
+        int pair[2];
+        QCOMPARE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        QVERIFY(!pvc::core::HelperClient::isTunNamed(pair[0], QStringLiteral("pvc0")));
+        QVERIFY(!pvc::core::HelperClient::isDnsSocketOn(pair[0], QStringLiteral("127.0.0.1")));
+        ::close(pair[0]);
+        ::close(pair[1]);
+        const int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in local {};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(bind(udp, reinterpret_cast<const sockaddr*>(&local), sizeof(local)), 0);
+        QVERIFY(!pvc::core::HelperClient::isDnsSocketOn(udp, QStringLiteral("127.0.0.1"))); // not port 53
+        QVERIFY(!pvc::core::HelperClient::isTunNamed(udp, QStringLiteral("pvc0")));
+        ::close(udp);
     }
 
 private:
