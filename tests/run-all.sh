@@ -7,7 +7,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/tests/build.sh" "$src/build"
 cmake --build "$src/build" --target format-check
 echo "tests: running all tests (not bench)"
-ctest --test-dir "$src/build" --output-on-failure --label-exclude bench -j 2
+ctest --test-dir "$src/build" --output-on-failure --label-exclude bench -j 2 | tee "$src/build/ctest-all.log"
+"$src/tests/check-lab-ran.sh" "$src/build"
 echo "tests: building with -fsanitize=address,undefined and running the unit tests under it"
 "$src/tests/build.sh" "$src/build-asan" --target pvc-unit-tests -- -DPVC_SANITIZE=ON -DPVC_BUILD_GUI=OFF
 ctest --test-dir "$src/build-asan" --output-on-failure -L unit -j 2
