@@ -4,6 +4,7 @@
 #include "connectivity/upnpigd.h"
 #include "connectivity/upnpmapper.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
@@ -32,6 +33,7 @@ struct FakeRouter {
     bool permanentOnly = false;
     bool holdDeletes = false; // DeletePortMapping blocks until cleared
     int adds = 0;
+    QList<qint64> addTimesMs; // steady clock, one per add
     QList<UpnpIgd::Entry> table;
 
     UpnpIgd::Entry* find(quint16 port)
@@ -144,6 +146,7 @@ private:
         if (existing && existing->internalClient != client)
             return ConflictInMappingEntry;
         ++m_router->adds;
+        m_router->addTimesMs << QDeadlineTimer::current().deadline();
         const Entry added { port, QStringLiteral("UDP"), client, internalPort, description, lease };
         if (existing)
             *existing = added;
@@ -270,12 +273,22 @@ void TstUpnpMapper::acceptsPermanentOnlyRouters()
 
 void TstUpnpMapper::renewsAtHalfTheLease()
 {
-    auto mapper = makeMapper(2); // renewed every second
+    auto mapper = makeMapper(2); // a 2 s lease: renewed every second
     mapper->start(5000);
     QTRY_COMPARE(state(*mapper), QStringLiteral("mapped"));
-    QTest::qWait(2500);
+    // Waits for the renewals themselves, not for a time in which some should have come (load, ASan).
+    const auto adds = [this] {
+        std::lock_guard lock(m_router->mutex);
+        return m_router->adds;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(adds() >= 4, 15000);
     std::lock_guard lock(m_router->mutex);
-    QVERIFY2(m_router->adds >= 3 && m_router->adds <= 5, qPrintable(QString::number(m_router->adds)));
+    for (qsizetype i = 1; i < 4; ++i) {
+        const qint64 gap = m_router->addTimesMs.at(i) - m_router->addTimesMs.at(i - 1);
+        // At half the lease: not early (a tight loop), and well before the lease ends.
+        QVERIFY2(gap >= 800 && gap < 2000,
+            qPrintable(QStringLiteral("renewal %1 came %2 ms after the last").arg(i).arg(gap)));
+    }
 }
 
 void TstUpnpMapper::mapsTheSamePortAgainWhenTheRouterLosesIt()
