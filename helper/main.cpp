@@ -1,5 +1,6 @@
 #include "helperserver.h"
 #include "netdevices.h"
+#include "privileges.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -7,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <unistd.h>
 
 using namespace pvc::helper;
 
@@ -63,6 +65,11 @@ int main(int argc, char* argv[])
     HelperServer server(policy);
     if (stopFd < 0 || !server.listen(parser.value(socketOption), &error)) {
         qCCritical(lcHelper).noquote() << "cannot start:" << error;
+        return 1;
+    }
+    // From here on only what the commands need (not as another user: then there is nothing to drop).
+    if (geteuid() == 0 && !dropPrivileges(&error)) {
+        qCCritical(lcHelper).noquote() << "cannot drop privileges:" << error;
         return 1;
     }
     server.run(stopFd);

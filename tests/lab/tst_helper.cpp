@@ -139,6 +139,16 @@ void TstHelper::initTestCase()
     struct stat status { };
     QCOMPARE(stat(QFile::encodeName(m_socket).constData(), &status), 0);
     QCOMPARE(status.st_mode & 0777, 0600u);
+    // Serving, it keeps only CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE, bounding set included,
+    // with no_new_privs (ip netns exec execs the helper: same pid).
+    QFile procStatus(QStringLiteral("/proc/%1/status").arg(m_helper->processId()));
+    QVERIFY(procStatus.open(QIODevice::ReadOnly));
+    const QString fields = QString::fromLatin1(procStatus.readAll());
+    const QString kept = QStringLiteral("0000000000003400"); // bits 10, 12, 13
+    for (const char* set : { "CapEff", "CapPrm", "CapBnd" })
+        QVERIFY2(fields.contains(QStringLiteral("%1:\t%2").arg(QLatin1String(set), kept)), qPrintable(fields));
+    QVERIFY2(fields.contains("CapInh:\t0000000000000000"_L1), qPrintable(fields));
+    QVERIFY2(fields.contains("NoNewPrivs:\t1"_L1), qPrintable(fields));
     QVERIFY(!linkExists(QStringLiteral("pvc9")));
     QVERIFY(linkExists(QStringLiteral("tun5")));
     QCOMPARE(ip({ "-n"_L1, m_ns, "link"_L1, "delete"_L1, "tun5"_L1 }).exitCode, 0);
