@@ -12,6 +12,19 @@
 
 using namespace pvc::helper;
 
+namespace {
+// SIGTERM and SIGINT arrive through a signalfd, as one more fd for the poll loop.
+int stopSignalFd()
+{
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
+    return signalfd(-1, &stopSignals, SFD_CLOEXEC);
+}
+} // namespace
+
 int main(int argc, char* argv[])
 {
     // First of all: a root process's memory must not end up in a core file, nor be open to ptrace
@@ -51,13 +64,7 @@ int main(int argc, char* argv[])
         return 2;
     }
 
-    // SIGTERM and SIGINT arrive through a signalfd, as one more fd for the poll loop.
-    sigset_t stopSignals;
-    sigemptyset(&stopSignals);
-    sigaddset(&stopSignals, SIGTERM);
-    sigaddset(&stopSignals, SIGINT);
-    sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
-    const int stopFd = signalfd(-1, &stopSignals, SFD_CLOEXEC);
+    const int stopFd = stopSignalFd();
 
     // Devices a killed helper (or a caller that made them persistent) left behind belong to no one now.
     if (const int stale = removeStaleTunDevices())
