@@ -6,6 +6,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QHostAddress>
 #include <QSslCertificate>
@@ -58,6 +60,17 @@ int fail(const QString& message)
 
 } // namespace
 
+int printFingerprint(const QString& stateDir)
+{
+    QSslCertificate certificate;
+    QSslKey key;
+    QString error;
+    if (!QDir().mkpath(stateDir) || !loadTlsIdentity(stateDir, &certificate, &key, &error))
+        return fail(error.isEmpty() ? QStringLiteral("cannot make %1").arg(stateDir) : error);
+    std::printf("%s\n", certificate.digest(QCryptographicHash::Sha256).toHex().constData());
+    return 0;
+}
+
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
@@ -75,8 +88,13 @@ int main(int argc, char* argv[])
         QStringLiteral("ADDR:PORT") });
     parser.addOption(
         { QStringLiteral("state"), QStringLiteral("State directory (SQLite, TLS identity)."), QStringLiteral("DIR") });
+    parser.addOption({ QStringLiteral("fingerprint"),
+        QStringLiteral("Print the SHA-256 of this broker's TLS certificate (made if there is none yet) and exit: "
+                       "the project admin pins it with pvc-admin init --broker ADDR:PORT=SHA256.") });
     parser.process(app);
 
+    if (parser.isSet(QStringLiteral("fingerprint")) && parser.isSet(QStringLiteral("state")))
+        return printFingerprint(parser.value(QStringLiteral("state")));
     if (!parser.isSet(QStringLiteral("listen")) || !parser.isSet(QStringLiteral("state")))
         return fail(QStringLiteral("--listen ADDR:PORT and --state DIR are required (see --help)"));
     const auto listen = core::HostPort::parse(parser.value(QStringLiteral("listen")));

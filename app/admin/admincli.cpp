@@ -67,7 +67,21 @@ bool bundleFromOptions(const QCommandLineParser& parser, ProjectBundle* bundle, 
     bundle->name = parser.value(QStringLiteral("name"));
     bundle->network = parser.value(QStringLiteral("network"));
     bundle->domain = parser.value(QStringLiteral("domain"));
-    bundle->brokers = parser.values(QStringLiteral("broker"));
+    // HOST:PORT, or HOST:PORT=SHA256 (what pvc-broker --fingerprint prints) to pin its TLS certificate.
+    for (const QString& broker : parser.values(QStringLiteral("broker"))) {
+        const QString address = broker.section(QLatin1Char('='), 0, 0);
+        bundle->brokers << address;
+        if (!broker.contains(QLatin1Char('=')))
+            continue;
+        static const QRegularExpression sha256(QRegularExpression::anchoredPattern(QStringLiteral("[0-9a-fA-F]{64}")));
+        const QString pin = broker.section(QLatin1Char('='), 1);
+        if (!sha256.match(pin).hasMatch()) {
+            *error = QStringLiteral("--broker %1: the pin must be 64 hex digits (what pvc-broker --fingerprint prints)")
+                         .arg(broker);
+            return false;
+        }
+        bundle->brokerPins.insert(address, QByteArray::fromHex(pin.toLatin1()));
+    }
     const auto plan = AddressPlan::parse(bundle->network);
     if (!plan) {
         *error = plan.error().detail;
@@ -98,6 +112,12 @@ int runInit(QCommandLineParser& parser)
     print(QStringLiteral("Project '%1' created in %2\n  network %3, domain %4\n  project id %5\n"
                          "Ship %2/project.json with the installer; keep %2/ca.key secret.\n")
               .arg(bundle.name, dir, bundle.network, bundle.domain, loaded ? loaded->projectId : QString()));
+    for (const QString& broker : std::as_const(bundle.brokers))
+        if (!bundle.brokerPins.contains(broker))
+            std::fprintf(stderr,
+                "pvc-admin: broker %s is not pinned: members will talk to whatever answers there. Pin it with "
+                "--broker %s=SHA256 (pvc-broker --state DIR --fingerprint prints it).\n",
+                qPrintable(broker), qPrintable(broker));
     return 0;
 }
 
@@ -252,7 +272,9 @@ void addServeOptions(QCommandLineParser& parser)
 void addInitOptions(QCommandLineParser& parser)
 {
     parser.addOption({ QStringLiteral("name"), QStringLiteral("Project name."), QStringLiteral("NAME") });
-    parser.addOption({ QStringLiteral("broker"), QStringLiteral("A broker, HOST:PORT (repeat for several)."),
+    parser.addOption({ QStringLiteral("broker"),
+        QStringLiteral("A broker, HOST:PORT or HOST:PORT=SHA256 to pin its TLS certificate (pvc-broker "
+                       "--fingerprint prints it); repeat for several."),
         QStringLiteral("HOST:PORT") });
     parser.addOption({ QStringLiteral("network"), QStringLiteral("Overlay network, a /16 inside 240.0.0.0/4."),
         QStringLiteral("CIDR"), QStringLiteral("240.1.0.0/16") });

@@ -86,9 +86,19 @@ void BrokerConnection::connectNow()
 
 void BrokerConnection::handleEncrypted()
 {
+    const QByteArray fingerprint = m_socket->peerCertificate().digest(QCryptographicHash::Sha256);
+    if (!m_pinned.isEmpty() && fingerprint != m_pinned) {
+        const QString detail = QStringLiteral("broker %1 presented certificate %2, the project pins %3")
+                                   .arg(m_address.toString(), QString::fromLatin1(fingerprint.toHex()),
+                                       QString::fromLatin1(m_pinned.toHex()));
+        qCWarning(lcConnectivity).noquote() << detail;
+        Q_EMIT refused(QStringLiteral("broker.pin_mismatch"), detail);
+        m_socket->abort(); // nothing was said; handleDisconnected reconnects after the backoff
+        return;
+    }
     m_backoffMs = 250;
     m_connected = true;
-    m_tlsFingerprint = m_socket->peerCertificate().digest(QCryptographicHash::Sha256);
+    m_tlsFingerprint = fingerprint;
     qCInfo(lcConnectivity) << "connected to broker" << m_address.toString();
     Q_EMIT connected();
 }

@@ -15,15 +15,19 @@ class FramedChannel;
 namespace pvc::core {
 
 // One TLS session to one broker, kept up with exponential backoff. It carries frames; what is
-// said over it belongs to the owner (pvcd or the master). The broker is not trusted, so its TLS
-// certificate is not checked against anything: the session only hides traffic from the path,
-// and everything that matters is signed by the master or protected end to end.
+// said over it belongs to the owner (pvcd or the master). The broker is not trusted with anything that
+// matters (that is signed by the master or protected end to end), but it must be one of the project's:
+// when the project bundle pins its certificate (SHA-256), any other certificate ends the session at once
+// (broker.pin_mismatch) and nothing is said over it.
 class BrokerConnection : public QObject {
     Q_OBJECT
 public:
     BrokerConnection(const HostPort& address, QObject* parent);
     ~BrokerConnection() override;
 
+    // The SHA-256 of the certificate this broker must present; empty: not pinned (older bundles).
+    void setPinnedFingerprint(const QByteArray& sha256) { m_pinned = sha256; }
+    bool isPinned() const { return !m_pinned.isEmpty(); }
     void start();
     void send(const QJsonObject& message);
     // Drops the session (e.g. after a refusal) and reconnects after the backoff.
@@ -40,6 +44,8 @@ Q_SIGNALS:
     void connected();
     void disconnected();
     void messageReceived(const QJsonObject& message);
+    // The session was refused on our side before anything was said (code: broker.pin_mismatch).
+    void refused(const QString& code, const QString& detail);
 
 private:
     void connectNow();
@@ -54,6 +60,7 @@ private:
     int m_backoffMs = 250;
     bool m_connected = false;
     QByteArray m_tlsFingerprint;
+    QByteArray m_pinned;
 };
 
 } // namespace pvc::core

@@ -18,11 +18,14 @@ BrokerDispatch::BrokerDispatch(const ProjectBundle& bundle, const Modules& modul
 {
     for (const QString& address : std::as_const(m_bundle.brokers)) {
         auto* broker = new BrokerConnection(*HostPort::parse(address), this);
+        broker->setPinnedFingerprint(m_bundle.brokerPins.value(address));
         m_brokers << broker;
         m_sessions.insert(broker, {});
         connect(broker, &BrokerConnection::messageReceived, this,
             [this, broker](const QJsonObject& message) { handleMessage(broker, message); });
         connect(broker, &BrokerConnection::disconnected, this, [this, broker] { handleDisconnected(broker); });
+        connect(broker, &BrokerConnection::refused, this,
+            [this, broker](const QString& code, const QString&) { m_sessions[broker].lastError = code; });
     }
     // Once a broker has observed our UDP endpoint it can relay for us (docs/connectivity.md, "Relay").
     connect(m_modules.reachability, &Reachability::udpObserved, this, [this](BrokerConnection* broker) {
@@ -166,7 +169,8 @@ QJsonArray BrokerDispatch::statusJson() const
     for (BrokerConnection* broker : m_brokers) {
         const Session session = m_sessions.value(broker);
         QJsonObject entry { { QStringLiteral("address"), broker->address().toString() },
-            { QStringLiteral("connected"), broker->isConnected() && !session.sessionId.isEmpty() } };
+            { QStringLiteral("connected"), broker->isConnected() && !session.sessionId.isEmpty() },
+            { QStringLiteral("pinned"), broker->isPinned() } };
         if (session.role != BrokerRole::None && broker->isConnected())
             entry.insert(QStringLiteral("role"), toString(session.role));
         m_modules.reachability->describeBroker(broker, entry);

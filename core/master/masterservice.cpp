@@ -28,6 +28,7 @@ MasterService::MasterService(MasterStore* store, EnrolmentAuthority* authority, 
 {
     for (const QString& address : std::as_const(m_bundle.brokers)) {
         auto* broker = new BrokerConnection(*HostPort::parse(address), this);
+        broker->setPinnedFingerprint(m_bundle.brokerPins.value(address));
         connect(broker, &BrokerConnection::messageReceived, this,
             [this, broker](const QJsonObject& message) { handleMessage(broker, message); });
         m_brokers << broker;

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSaveFile>
 
 namespace pvc::core {
@@ -69,6 +70,15 @@ Result<ProjectBundle> ProjectBundle::fromJson(const QByteArray& json)
         if (const auto address = HostPort::parse(broker); !address)
             return makeError("bundle.malformed", address.error().detail);
     }
+    const QJsonObject pins = o.value(QLatin1String("broker_pins")).toObject();
+    static const QRegularExpression sha256(QRegularExpression::anchoredPattern(QStringLiteral("[0-9a-f]{64}")));
+    for (auto pin = pins.constBegin(); pin != pins.constEnd(); ++pin) {
+        if (!bundle.brokers.contains(pin.key()) || !sha256.match(pin.value().toString()).hasMatch())
+            return makeError("bundle.malformed",
+                QStringLiteral("broker_pins: '%1' must be a listed broker with 64 lowercase hex digits")
+                    .arg(pin.key()));
+        bundle.brokerPins.insert(pin.key(), QByteArray::fromHex(pin.value().toString().toLatin1()));
+    }
     const Result<certs::CertificateInfo> ca = certs::parseCertificate(bundle.caCertificatePem);
     if (!ca || !ca->isCa)
         return makeError("bundle.bad_ca", QStringLiteral("the bundle's CA certificate is unusable"));
@@ -79,11 +89,17 @@ Result<ProjectBundle> ProjectBundle::fromJson(const QByteArray& json)
 
 QByteArray ProjectBundle::toJson() const
 {
-    const QJsonObject o { { QStringLiteral("format"), FormatTag }, { QStringLiteral("name"), name },
+    QJsonObject o { { QStringLiteral("format"), FormatTag }, { QStringLiteral("name"), name },
         { QStringLiteral("network"), network }, { QStringLiteral("domain"), domain },
         { QStringLiteral("brokers"), QJsonArray::fromStringList(brokers) },
         { QStringLiteral("ca"), QString::fromLatin1(caCertificatePem) },
         { QStringLiteral("policy_version"), policyVersion } };
+    if (!brokerPins.isEmpty()) {
+        QJsonObject pins;
+        for (auto pin = brokerPins.constBegin(); pin != brokerPins.constEnd(); ++pin)
+            pins.insert(pin.key(), QString::fromLatin1(pin.value().toHex()));
+        o.insert(QStringLiteral("broker_pins"), pins);
+    }
     return QJsonDocument(o).toJson(QJsonDocument::Indented);
 }
 

@@ -4,6 +4,7 @@
 #include "common/result.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -17,6 +18,9 @@ struct ProjectBundle {
     QString network; // 240.X.0.0/16
     QString domain; // e.g. "pvc"
     QStringList brokers; // host:port
+    // host:port -> SHA-256 of that broker's TLS certificate (raw 32 bytes; hex in JSON, "broker_pins"):
+    // pvcd and the master talk only to a broker that presents it. Brokers without a pin are not checked.
+    QHash<QString, QByteArray> brokerPins;
     QByteArray caCertificatePem;
     qint64 policyVersion = 0;
 

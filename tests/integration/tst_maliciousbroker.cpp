@@ -96,7 +96,8 @@ private:
 void TstMaliciousBroker::init()
 {
     m_grid = new TestGrid;
-    QVERIFY(m_grid->init(1));
+    // Unpinned: the fake broker stands in for a genuine one that misbehaves, and is reached.
+    QVERIFY(m_grid->init(1, TestGrid::Pinning::Unpinned));
     QFile key(m_grid->masterDir() + QStringLiteral("/ca.key"));
     QFile cert(m_grid->masterDir() + QStringLiteral("/ca.crt"));
     QVERIFY(key.open(QIODevice::ReadOnly) && cert.open(QIODevice::ReadOnly));

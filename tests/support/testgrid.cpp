@@ -98,7 +98,7 @@ void TestGrid::stopProcess(const QString& key, bool kill)
     }
 }
 
-bool TestGrid::init(int brokers)
+bool TestGrid::init(int brokers, Pinning pinning)
 {
     QDir().mkpath(dir() + QStringLiteral("/run"));
     QFile::setPermissions(dir() + QStringLiteral("/run"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
@@ -106,7 +106,19 @@ bool TestGrid::init(int brokers)
         QStringLiteral("Test Grid"), QStringLiteral("--network"), QStringLiteral("240.9.0.0/16") };
     for (int i = 0; i < brokers; ++i) {
         m_brokerAddresses << QStringLiteral("127.0.0.1:%1").arg(freeLoopbackPort());
-        arguments << QStringLiteral("--broker") << m_brokerAddresses.last();
+        QString broker = m_brokerAddresses.last();
+        if (pinning == Pinning::Pinned) {
+            // As an admin would: the broker's fingerprint, then the bundle that pins it.
+            const RunResult fingerprint = run(QStringLiteral("pvc-broker"),
+                { QStringLiteral("--state"), dir() + QStringLiteral("/broker%1").arg(i),
+                    QStringLiteral("--fingerprint") });
+            if (fingerprint.exitCode != 0) {
+                qWarning() << "pvc-broker --fingerprint failed:" << fingerprint.err;
+                return false;
+            }
+            broker += QLatin1Char('=') + fingerprint.out.trimmed();
+        }
+        arguments << QStringLiteral("--broker") << broker;
     }
     const RunResult result = admin(arguments);
     if (result.exitCode != 0)

@@ -32,8 +32,10 @@ public:
     QString projectFile() const { return masterDir() + QStringLiteral("/project.json"); }
     static QString binary(const QString& name);
 
-    // pvc-admin init with `brokers` brokers on free loopback ports.
-    bool init(int brokers);
+    // pvc-admin init with `brokers` brokers on free loopback ports, their TLS certificates pinned in the
+    // bundle (each broker's identity made first, with pvc-broker --fingerprint) unless told otherwise.
+    enum class Pinning { Pinned, Unpinned };
+    bool init(int brokers, Pinning pinning = Pinning::Pinned);
     QStringList brokerAddresses() const { return m_brokerAddresses; }
 
     QProcess* startBroker(int index);
