@@ -36,9 +36,10 @@ constexpr int MaxTunsPerConnection = 4;
 constexpr int MaxTtcpPortsPerConnection = 8;
 constexpr int MaxCapturesPerConnection = 2;
 constexpr auto CaptureLifetime = std::chrono::seconds(5);
-// inject-syn requests per connection in any InjectWindow: one SYN per TTCP connection attempt.
-constexpr int MaxInjections = 20;
-constexpr auto InjectWindow = std::chrono::seconds(10);
+// Requests that read /proc's socket tables or open capture sockets (ttcp-allow, inject-syn, capture-syn, and
+// take-syn when a SYN is there), per uid, in any CostlyWindow: a few per Traversing-TCP attempt.
+constexpr int MaxCostlyPerUid = 40;
+constexpr auto CostlyWindow = std::chrono::seconds(10);
 
 using Clock = std::chrono::steady_clock;
 
@@ -61,6 +62,7 @@ struct HelperServer::Connection {
     struct Capture {
         int fd;
         Clock::time_point expiry;
+        QSet<quint64> listeners; // the caller's listening sockets on the port when it was armed
     };
     ~Connection()
     {
@@ -95,7 +97,6 @@ struct HelperServer::Connection {
     QMap<QString, Tun> tuns;
     QSet<quint16> ttcpPorts;
     QMap<quint16, Capture> captures;
-    QList<Clock::time_point> injections; // the last MaxInjections, oldest first
 };
 
 HelperServer::HelperServer(const AccessPolicy& policy)
@@ -153,8 +154,7 @@ void HelperServer::run(int stopFd)
         std::vector<pollfd> fds { { stopFd, POLLIN, 0 }, { m_listenFd, POLLIN, 0 } };
         for (const auto& connection : m_connections)
             fds.push_back({ connection->fd, POLLIN, 0 });
-        if (poll(fds.data(), fds.size(), int(std::chrono::milliseconds(IdleTimeout).count() / 3)) < 0
-            && errno != EINTR) {
+        if (poll(fds.data(), fds.size(), nextTimeoutMs()) < 0 && errno != EINTR) {
             qCCritical(lcHelper) << "poll failed:" << strerror(errno);
             return;
         }
@@ -166,7 +166,7 @@ void HelperServer::run(int stopFd)
             if (fds[i + 2].revents != 0 && !readRequests(connection)) {
                 qCInfo(lcHelper) << "pid" << connection.peer.pid << "closed; releasing" << connection.tuns.keys();
                 m_connections.erase(m_connections.begin() + qsizetype(i));
-            } else if (connection.idle()) {
+            } else if (connection.expireCaptures(); connection.idle()) {
                 qCInfo(lcHelper) << "pid" << connection.peer.pid << "idle for" << IdleTimeout.count() << "s; closed";
                 m_connections.erase(m_connections.begin() + qsizetype(i));
             }
@@ -174,6 +174,18 @@ void HelperServer::run(int stopFd)
         if (fds[1].revents & POLLIN)
             acceptConnections();
     }
+}
+
+// Until the first capture expires (they are closed on time, not at the next request), or a third of the idle
+// timeout.
+int HelperServer::nextTimeoutMs() const
+{
+    auto next = Clock::now() + IdleTimeout / 3;
+    for (const auto& connection : m_connections)
+        for (const Connection::Capture& capture : std::as_const(connection->captures))
+            next = std::min(next, capture.expiry);
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+    return int(std::max<qint64>(wait, 0) + 1);
 }
 
 void HelperServer::acceptConnections()
@@ -194,6 +206,17 @@ void HelperServer::acceptConnections()
         else
             m_connections.push_back(std::move(connection));
     }
+}
+
+bool HelperServer::spend(const Connection& connection)
+{
+    QList<Clock::time_point>& recent = m_costly[connection.peer.uid];
+    while (!recent.isEmpty() && Clock::now() - recent.first() >= CostlyWindow)
+        recent.removeFirst();
+    if (recent.size() >= MaxCostlyPerUid)
+        return false;
+    recent.append(Clock::now());
+    return true;
 }
 
 int HelperServer::connectionsOf(uid_t uid) const
@@ -245,6 +268,10 @@ Reply HelperServer::handle(Connection& connection, const QJsonObject& request)
     if (command == "close"_L1)
         return close(connection, request);
     connection.expireCaptures();
+    // Every such request counts, refused ones too, so they cannot make the helper read /proc in a loop.
+    if ((command == "ttcp-allow"_L1 || command == "inject-syn"_L1 || command == "capture-syn"_L1) && !spend(connection))
+        return refusal(
+            { u"helper.rate_limited"_s, u"at most %1 Traversing-TCP requests in 10 s"_s.arg(MaxCostlyPerUid) });
     if (command == "ttcp-allow"_L1)
         return allowTtcp(connection, request);
     if (command == "inject-syn"_L1)
@@ -324,14 +351,6 @@ Reply HelperServer::allowTtcp(Connection& connection, const QJsonObject& request
 
 Reply HelperServer::injectSyn(Connection& connection, const QJsonObject& request)
 {
-    // Every request counts, so refused ones cannot be used to make the helper read /proc in a loop.
-    auto& recent = connection.injections;
-    if (recent.size() >= MaxInjections && Clock::now() - recent.first() < InjectWindow)
-        return refusal({ u"helper.rate_limited"_s, u"at most 20 inject-syn requests in 10 s"_s });
-    if (recent.size() >= MaxInjections)
-        recent.removeFirst();
-    recent.append(Clock::now());
-
     QByteArray packet;
     if (const auto refused = parseSynRequest(request, &packet))
         return refusal(*refused);
@@ -351,20 +370,22 @@ Reply HelperServer::injectSyn(Connection& connection, const QJsonObject& request
 
 Reply HelperServer::captureSyn(Connection& connection, const QJsonObject& request)
 {
-    quint16 port = 0;
-    if (const auto refused = parseTcpPort(request, &port))
+    CaptureRequest wanted;
+    if (const auto refused = parseCaptureRequest(request, &wanted))
         return refusal(*refused);
+    const quint16 port = wanted.port;
     if (!connection.captures.contains(port) && connection.captures.size() >= MaxCapturesPerConnection)
         return refusal({ u"helper.limit"_s, u"this connection already has 2 captures"_s });
-    if (const auto refused = checkPortOwner(port, connection.peer.uid))
+    QSet<quint64> listeners;
+    if (const auto refused = checkPortOwner(port, connection.peer.uid, &listeners))
         return refusal(*refused);
     QString error;
-    const int fd = openSynCapture(port, &error);
+    const int fd = openSynCapture(port, wanted.to, wanted.toPort, &error);
     if (fd < 0)
         return refusal({ u"helper.capture_failed"_s, error });
     if (connection.captures.contains(port))
         ::close(connection.captures.value(port).fd);
-    connection.captures.insert(port, { fd, Clock::now() + CaptureLifetime });
+    connection.captures.insert(port, { fd, Clock::now() + CaptureLifetime, listeners });
     QJsonObject armed = ipc::makeMessage("capture-armed");
     armed.insert(u"port"_s, port);
     return { armed };
@@ -378,14 +399,24 @@ Reply HelperServer::takeSyn(Connection& connection, const QJsonObject& request)
     const auto capture = connection.captures.constFind(port);
     if (capture == connection.captures.cend())
         return refusal({ u"helper.not_yours"_s, u"no capture armed on that port, or it expired"_s });
-    // Again now: a SYN from the port is the caller's only while every socket on it is.
-    if (const auto refused = checkPortOwner(port, connection.peer.uid))
-        return refusal(*refused);
-    const QByteArray packet = readCapturedSyn(capture->fd);
+    // Nothing read from /proc until a SYN is there: callers ask every 10 ms.
+    const QByteArray packet = readCapturedSyn(capture->fd, hostSynRules().hostAddresses);
     if (packet.isEmpty())
         return refusal({ u"helper.no_syn"_s, u"no SYN from that port yet"_s });
+    const QSet<quint64> armedWith = capture->listeners;
     ::close(capture->fd);
     connection.captures.erase(capture);
+    if (!spend(connection))
+        return refusal(
+            { u"helper.rate_limited"_s, u"at most %1 Traversing-TCP requests in 10 s"_s.arg(MaxCostlyPerUid) });
+    // Again now: a SYN from the port is the caller's only while every socket on it is, and the listener it
+    // armed with is still there (not closed and replaced, perhaps by someone else's, in between).
+    QSet<quint64> listeners;
+    if (const auto refused = checkPortOwner(port, connection.peer.uid, &listeners))
+        return refusal(*refused);
+    if (!listeners.intersects(armedWith))
+        return refusal(
+            { u"helper.not_yours"_s, u"the listener on that port is not the one the capture was armed with"_s });
     QJsonObject syn = ipc::makeMessage("syn");
     syn.insert(u"port"_s, port);
     syn.insert(u"packet"_s, QString::fromLatin1(packet.toBase64()));

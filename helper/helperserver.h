@@ -2,8 +2,11 @@
 
 #include "peercred.h"
 
+#include <QHash>
 #include <QJsonObject>
+#include <QList>
 #include <QLoggingCategory>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -35,6 +38,9 @@ private:
 
     void acceptConnections();
     int connectionsOf(uid_t uid) const;
+    int nextTimeoutMs() const;
+    // One request of the per-uid Traversing-TCP budget; false when it is spent.
+    bool spend(const Connection& connection);
     bool readRequests(Connection& connection);
     Reply handle(Connection& connection, const QJsonObject& request);
     Reply openTun(Connection& connection, const QJsonObject& request);
@@ -53,6 +59,7 @@ private:
     QByteArray m_path;
     int m_listenFd = -1;
     std::vector<std::unique_ptr<Connection>> m_connections;
+    QHash<uid_t, QList<std::chrono::steady_clock::time_point>> m_costly; // the budget's recent requests, oldest first
 };
 
 } // namespace pvc::helper

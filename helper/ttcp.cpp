@@ -54,7 +54,26 @@ bool tcpPortOwnedBy(const QList<QByteArray>& procNetTcp, quint16 port, uid_t uid
     return listeners > 0;
 }
 
-std::optional<Refusal> checkPortOwner(quint16 port, uid_t uid)
+QSet<quint64> listenerInodes(const QList<QByteArray>& procNetTcp, quint16 port)
+{
+    QSet<quint64> inodes;
+    for (const QByteArray& text : procNetTcp) {
+        for (const QByteArray& line : text.split('\n')) {
+            const QList<QByteArray> fields = line.simplified().split(' ');
+            if (fields.size() < 10 || !fields[0].endsWith(':'))
+                continue;
+            bool portOk = false, stateOk = false, inodeOk = false;
+            const quint16 localPort = fields[1].mid(fields[1].indexOf(':') + 1).toUShort(&portOk, 16);
+            const int state = fields[3].toInt(&stateOk, 16);
+            const quint64 inode = fields[9].toULongLong(&inodeOk, 10);
+            if (portOk && stateOk && inodeOk && localPort == port && state == Listen)
+                inodes.insert(inode);
+        }
+    }
+    return inodes;
+}
+
+std::optional<Refusal> checkPortOwner(quint16 port, uid_t uid, QSet<quint64>* listeners)
 {
     QList<QByteArray> tables;
     for (const char* path : { "/proc/net/tcp", "/proc/net/tcp6" }) {
@@ -65,10 +84,12 @@ std::optional<Refusal> checkPortOwner(quint16 port, uid_t uid)
             return Refusal { QStringLiteral("helper.not_yours"),
                 QStringLiteral("cannot read %1").arg(file.fileName()) };
     }
-    if (tcpPortOwnedBy(tables, port, uid))
-        return std::nullopt;
-    return Refusal { QStringLiteral("helper.not_yours"),
-        QStringLiteral("you have no listener on TCP port %1, or someone else has a socket on it").arg(port) };
+    if (!tcpPortOwnedBy(tables, port, uid))
+        return Refusal { QStringLiteral("helper.not_yours"),
+            QStringLiteral("you have no listener on TCP port %1, or someone else has a socket on it").arg(port) };
+    if (listeners)
+        *listeners = listenerInodes(tables, port); // every socket on the port is uid's: so are these
+    return std::nullopt;
 }
 
 SynRules hostSynRules()
@@ -90,7 +111,7 @@ SynRules hostSynRules()
     return rules;
 }
 
-int openSynCapture(quint16 port, QString* error)
+int openSynCapture(quint16 port, quint32 to, quint16 toPort, QString* error)
 {
     // Protocol 0: the socket receives nothing until bind(), so no packet slips in before the filter.
     const int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -119,8 +140,12 @@ int openSynCapture(quint16 port, QString* error)
     load(BPF_H, 6);
     code.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x3FFF)); // more-fragments flag and fragment offset
     requireEqual(0);
+    load(BPF_W, 16);
+    requireEqual(to); // the destination connect() goes to: the caller's own SYN, not any from the port
     load(BPF_H, 20);
     requireEqual(port);
+    load(BPF_H, 22);
+    requireEqual(toPort);
     load(BPF_B, 33);
     code.push_back(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x17)); // ACK, RST, SYN, FIN
     requireEqual(0x02);
@@ -144,7 +169,7 @@ int openSynCapture(quint16 port, QString* error)
     return fd;
 }
 
-QByteArray readCapturedSyn(int fd)
+QByteArray readCapturedSyn(int fd, const QList<quint32>& sources)
 {
     char packet[MaxSynBytes + 16];
     for (;;) {
@@ -153,7 +178,11 @@ QByteArray readCapturedSyn(int fd)
             continue;
         if (size < 0)
             return {};
-        if (size <= MaxSynBytes) // longer ones (a Fast Open SYN with data) are skipped
+        if (size < 20 || size > MaxSynBytes) // longer ones (a Fast Open SYN with data) are skipped
+            continue;
+        quint32 source = 0;
+        memcpy(&source, packet + 12, sizeof(source));
+        if (sources.contains(ntohl(source))) // forwarded from a LAN host, it is someone else's
             return QByteArray(packet, size);
     }
 }

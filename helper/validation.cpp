@@ -27,17 +27,24 @@ bool readInt(const QJsonValue& value, int low, int high, int* out)
     return true;
 }
 
-std::optional<Refusal> parseAddress(const QJsonObject& request, quint32* address)
+// A dotted IPv4 address, host byte order. The pattern also keeps out what inet_pton would read past: an
+// embedded NUL, trailing text.
+bool readDotted(const QJsonValue& value, quint32* address)
 {
-    // The pattern also keeps out what inet_pton would read past: an embedded NUL, trailing text.
     static const QRegularExpression dotted(
         QRegularExpression::anchoredPattern(QStringLiteral("[0-9]{1,3}(\\.[0-9]{1,3}){3}")));
-    const QJsonValue value = request.value(QLatin1String("address"));
     in_addr parsed {};
     if (!value.isString() || !dotted.match(value.toString()).hasMatch()
         || inet_pton(AF_INET, value.toString().toLatin1().constData(), &parsed) != 1)
-        return refuse("helper.bad_address", QStringLiteral("address must be a dotted IPv4 address"));
+        return false;
     *address = ntohl(parsed.s_addr);
+    return true;
+}
+
+std::optional<Refusal> parseAddress(const QJsonObject& request, quint32* address)
+{
+    if (!readDotted(request.value(QLatin1String("address")), address))
+        return refuse("helper.bad_address", QStringLiteral("address must be a dotted IPv4 address"));
     if ((*address & ClassE) != ClassE || *address == 0xFFFFFFFF)
         return refuse("helper.bad_address", QStringLiteral("address must lie inside 240.0.0.0/4"));
     return std::nullopt;
@@ -96,6 +103,22 @@ std::optional<Refusal> parseTcpPort(const QJsonObject& request, quint16* port)
     if (!readInt(request.value(QLatin1String("port")), 1024, 65535, &number))
         return refuse("helper.bad_port", QStringLiteral("port must be an integer from 1024 to 65535"));
     *port = quint16(number);
+    return std::nullopt;
+}
+
+std::optional<Refusal> parseCaptureRequest(const QJsonObject& request, CaptureRequest* capture)
+{
+    if (auto refusal = parseTcpPort(request, &capture->port))
+        return refusal;
+    if (!readDotted(request.value(QLatin1String("to")), &capture->to))
+        return refuse("helper.bad_address", QStringLiteral("to must be the dotted IPv4 address connect() goes to"));
+    const quint32 first = capture->to >> 24;
+    if (first == 0 || first == 127 || first >= 224)
+        return refuse("helper.bad_address", QStringLiteral("to must be a unicast address outside 0/8 and 127/8"));
+    int toPort = 0;
+    if (!readInt(request.value(QLatin1String("to_port")), 1, 65535, &toPort))
+        return refuse("helper.bad_port", QStringLiteral("to_port must be an integer from 1 to 65535"));
+    capture->toPort = quint16(toPort);
     return std::nullopt;
 }
 

@@ -134,10 +134,12 @@ Result<bool> HelperClient::injectSyn(const QByteArray& packet)
     return reply ? Result<bool>(true) : Result<bool>(reply.error());
 }
 
-Result<bool> HelperClient::armSynCapture(quint16 port)
+Result<bool> HelperClient::armSynCapture(quint16 port, const QHostAddress& to, quint16 toPort)
 {
     QJsonObject request = ipc::makeMessage("capture-syn");
     request.insert(QStringLiteral("port"), port);
+    request.insert(QStringLiteral("to"), to.toString());
+    request.insert(QStringLiteral("to_port"), toPort);
     const Result<QJsonObject> reply = call(request);
     return reply ? Result<bool>(true) : Result<bool>(reply.error());
 }

@@ -4,6 +4,7 @@
 #include "connectivity/unixfdsocket.h"
 #include "ipc/frame.h"
 
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QString>
 
@@ -38,9 +39,10 @@ public:
     // have the SYN a client relayed injected into this host's stack (see rewriteSynForInjection).
     Result<bool> allowTtcpPort(quint16 port);
     Result<bool> injectSyn(const QByteArray& packet);
-    // Client side: arm a capture of our own outgoing SYN from the port (it lasts 5 s), connect() from
-    // that port, then take the SYN; helper.no_syn means it has not been sent yet.
-    Result<bool> armSynCapture(quint16 port);
+    // Client side: arm a capture of our own outgoing SYN from the port to the server's address and port
+    // (it lasts 5 s), connect() from that port, then take the SYN; helper.no_syn means it has not been sent
+    // yet.
+    Result<bool> armSynCapture(quint16 port, const QHostAddress& to, quint16 toPort);
     Result<QByteArray> takeSyn(quint16 port);
 
     // What the helper passes must be what was asked for: a TUN device of that name, a UDP socket bound to

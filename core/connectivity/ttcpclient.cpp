@@ -23,7 +23,7 @@ TtcpClient::TtcpClient(HelperClient* helper, QObject* parent)
 void TtcpClient::start(const TcpEndpoint& server, int timeoutMs)
 {
     // Armed before connect(), so the first SYN is in the capture.
-    const Result<bool> armed = m_helper->armSynCapture(m_punch.localPort());
+    const Result<bool> armed = m_helper->armSynCapture(m_punch.localPort(), server.address, server.port);
     if (!armed) {
         const Error error = armed.error();
         QTimer::singleShot(0, this, [this, error] { fail(error.code, error.detail); });

@@ -53,5 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     quint16 port = 0;
     if (!pvc::helper::parseTcpPort(request, &port))
         require(port >= 1024, "a privileged Traversing-TCP port");
+    pvc::helper::CaptureRequest capture;
+    if (!pvc::helper::parseCaptureRequest(request, &capture)) {
+        require(capture.port >= 1024 && capture.toPort >= 1, "a capture port out of range");
+        const quint32 first = capture.to >> 24;
+        require(first != 0 && first != 127 && first < 224, "a capture of a loopback or special destination");
+    }
     return 0;
 }

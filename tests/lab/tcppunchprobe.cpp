@@ -9,7 +9,9 @@
 //     await PORT ADDRESS                as the Traversing-TCP server: a TcpPunch on PORT that only accepts,
 //                                       from ADDRESS ("accepted" and exchange, or "await" with the error)
 //     unlisten PORT                     close that listener
-//     allow PORT | capture PORT | take PORT   ttcp-allow, capture-syn, take-syn
+//     allow PORT | take PORT            ttcp-allow, take-syn
+//     capture PORT ADDRESS:PORT         capture-syn of the SYN from PORT to that server
+//     connect PORT ADDRESS:PORT         connect() from PORT (SO_REUSEADDR/PORT beside its listener); no wait
 //     inject BASE64                     inject-syn of exactly these bytes
 //     inject-relayed BASE64 CLIENT_ADDRESS PORT   rewriteSynForInjection to PORT, then inject-syn
 #include "connectivity/helperclient.h"
@@ -133,6 +135,28 @@ int ttcpClient(HelperClient& helper, const QStringList& arguments)
 }
 
 // One command from stdin, against the helper or our own listeners.
+// A non-blocking connect() from port (beside a listener there) to ADDRESS:PORT: its SYN is what a capture sees.
+// The socket is left open, to be closed with the probe.
+Result<bool> connectFrom(quint16 port, const QString& server)
+{
+    const TcpEndpoint to = parseEndpoint(server);
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    sockaddr_in local {};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(port);
+    sockaddr_in remote {};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(to.port);
+    remote.sin_addr.s_addr = htonl(to.address.toIPv4Address());
+    if (bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) != 0
+        || (::connect(fd, reinterpret_cast<const sockaddr*>(&remote), sizeof(remote)) != 0 && errno != EINPROGRESS))
+        return makeError("probe.connect", QString::fromLocal8Bit(strerror(errno)));
+    return true;
+}
+
 void command(HelperClient& helper, QMap<quint16, int>& listeners, const QStringList& words)
 {
     const QString name = words.value(0);
@@ -149,6 +173,7 @@ void command(HelperClient& helper, QMap<quint16, int>& listeners, const QStringL
         any.sin_family = AF_INET;
         any.sin_port = htons(port);
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)); // connect from the port beside it
         const bool ok = bind(fd, reinterpret_cast<const sockaddr*>(&any), sizeof(any)) == 0 && ::listen(fd, 8) == 0;
         report(
             ok ? Result<bool>(true) : Result<bool>(makeError("probe.listen", QString::fromLocal8Bit(strerror(errno)))));
@@ -185,7 +210,10 @@ void command(HelperClient& helper, QMap<quint16, int>& listeners, const QStringL
     } else if (name == "allow"_L1) {
         report(helper.allowTtcpPort(port));
     } else if (name == "capture"_L1) {
-        report(helper.armSynCapture(port));
+        const TcpEndpoint to = parseEndpoint(words.value(2));
+        report(helper.armSynCapture(port, to.address, to.port));
+    } else if (name == "connect"_L1) {
+        report(connectFrom(port, words.value(2)));
     } else if (name == "take"_L1) {
         const auto syn = helper.takeSyn(port);
         report(syn, syn ? QJsonObject { { u"packet"_s, QString::fromLatin1(syn->toBase64()) } } : QJsonObject {});
