@@ -1,5 +1,6 @@
 #include "helperserver.h"
 
+#include "helperconnection.h"
 #include "ipc/frame.h"
 #include "netdevices.h"
 #include "ttcp.h"
@@ -23,81 +24,6 @@ Q_LOGGING_CATEGORY(lcHelper, "pvc.helper", QtInfoMsg)
 using namespace Qt::StringLiterals;
 
 namespace pvc::helper {
-
-namespace {
-
-constexpr quint32 MaxRequestBytes = 4096;
-constexpr size_t MaxConnections = 16;
-constexpr int MaxConnectionsPerUid = 4;
-// A connection that holds nothing (no device, port or capture) and says nothing for this long is closed,
-// so no caller can sit on the connection slots.
-constexpr auto IdleTimeout = std::chrono::seconds(30);
-constexpr int MaxTunsPerConnection = 4;
-constexpr int MaxTtcpPortsPerConnection = 8;
-constexpr int MaxCapturesPerConnection = 2;
-constexpr auto CaptureLifetime = std::chrono::seconds(5);
-// Requests that read /proc's socket tables or open capture sockets (ttcp-allow, inject-syn, capture-syn, and
-// take-syn when a SYN is there), per uid, in any CostlyWindow: a few per Traversing-TCP attempt.
-constexpr int MaxCostlyPerUid = 40;
-constexpr auto CostlyWindow = std::chrono::seconds(10);
-
-using Clock = std::chrono::steady_clock;
-
-Reply refusal(const Refusal& refused)
-{
-    QJsonObject error = ipc::makeMessage("error");
-    error.insert(u"code"_s, refused.code);
-    error.insert(u"detail"_s, refused.detail);
-    return { error };
-}
-
-} // namespace
-
-struct HelperServer::Connection {
-    struct Tun {
-        quint32 address;
-        int fd;
-        int ifindex;
-    };
-    struct Capture {
-        int fd;
-        Clock::time_point expiry;
-        QSet<quint64> listeners; // the caller's listening sockets on the port when it was armed
-    };
-    ~Connection()
-    {
-        for (auto tun = tuns.cbegin(); tun != tuns.cend(); ++tun)
-            closeTun(tun->fd, tun->ifindex, tun.key().toLatin1());
-        for (const Capture& capture : std::as_const(captures))
-            ::close(capture.fd);
-        ::close(fd);
-    }
-    // Captures live CaptureLifetime at most; checked on every request and at the connection's end.
-    void expireCaptures()
-    {
-        for (auto capture = captures.begin(); capture != captures.end();) {
-            if (capture->expiry > Clock::now()) {
-                ++capture;
-                continue;
-            }
-            ::close(capture->fd);
-            capture = captures.erase(capture);
-        }
-    }
-
-    bool idle() const
-    {
-        return tuns.isEmpty() && ttcpPorts.isEmpty() && captures.isEmpty() && Clock::now() - lastRequest > IdleTimeout;
-    }
-
-    int fd;
-    Clock::time_point lastRequest = Clock::now();
-    PeerCredentials peer;
-    ipc::FrameReader reader { MaxRequestBytes };
-    QMap<QString, Tun> tuns;
-    QSet<quint16> ttcpPorts;
-    QMap<quint16, Capture> captures;
-};
 
 HelperServer::HelperServer(const AccessPolicy& policy)
     : m_policy(policy)
@@ -206,17 +132,6 @@ void HelperServer::acceptConnections()
         else
             m_connections.push_back(std::move(connection));
     }
-}
-
-bool HelperServer::spend(const Connection& connection)
-{
-    QList<Clock::time_point>& recent = m_costly[connection.peer.uid];
-    while (!recent.isEmpty() && Clock::now() - recent.first() >= CostlyWindow)
-        recent.removeFirst();
-    if (recent.size() >= MaxCostlyPerUid)
-        return false;
-    recent.append(Clock::now());
-    return true;
 }
 
 int HelperServer::connectionsOf(uid_t uid) const
@@ -332,95 +247,6 @@ Reply HelperServer::close(Connection& connection, const QJsonObject& request)
     QJsonObject closed = ipc::makeMessage("closed");
     closed.insert(u"name"_s, name);
     return { closed };
-}
-
-Reply HelperServer::allowTtcp(Connection& connection, const QJsonObject& request)
-{
-    quint16 port = 0;
-    if (const auto refused = parseTcpPort(request, &port))
-        return refusal(*refused);
-    if (!connection.ttcpPorts.contains(port) && connection.ttcpPorts.size() >= MaxTtcpPortsPerConnection)
-        return refusal({ u"helper.limit"_s, u"this connection already declared 8 ports"_s });
-    if (const auto refused = checkPortOwner(port, connection.peer.uid))
-        return refusal(*refused);
-    connection.ttcpPorts.insert(port);
-    QJsonObject allowed = ipc::makeMessage("ttcp-allowed");
-    allowed.insert(u"port"_s, port);
-    return { allowed };
-}
-
-Reply HelperServer::injectSyn(Connection& connection, const QJsonObject& request)
-{
-    QByteArray packet;
-    if (const auto refused = parseSynRequest(request, &packet))
-        return refusal(*refused);
-    SynRules rules = hostSynRules();
-    rules.allowedPorts = connection.ttcpPorts;
-    Syn syn;
-    if (const auto refused = checkSyn(packet, rules, &syn))
-        return refusal(*refused);
-    // Again now: the listener that was declared may have gone, and the port passed to someone else.
-    if (const auto refused = checkPortOwner(syn.destinationPort, connection.peer.uid))
-        return refusal(*refused);
-    QString error;
-    if (!sendSyn(packet, syn.destination, &error))
-        return refusal({ u"helper.inject_failed"_s, error });
-    return { ipc::makeMessage("syn-injected") };
-}
-
-Reply HelperServer::captureSyn(Connection& connection, const QJsonObject& request)
-{
-    CaptureRequest wanted;
-    if (const auto refused = parseCaptureRequest(request, &wanted))
-        return refusal(*refused);
-    const quint16 port = wanted.port;
-    if (!connection.captures.contains(port) && connection.captures.size() >= MaxCapturesPerConnection)
-        return refusal({ u"helper.limit"_s, u"this connection already has 2 captures"_s });
-    QSet<quint64> listeners;
-    if (const auto refused = checkPortOwner(port, connection.peer.uid, &listeners))
-        return refusal(*refused);
-    QString error;
-    const int fd = openSynCapture(port, wanted.to, wanted.toPort, &error);
-    if (fd < 0)
-        return refusal({ u"helper.capture_failed"_s, error });
-    if (connection.captures.contains(port))
-        ::close(connection.captures.value(port).fd);
-    connection.captures.insert(port, { fd, Clock::now() + CaptureLifetime, listeners });
-    QJsonObject armed = ipc::makeMessage("capture-armed");
-    armed.insert(u"port"_s, port);
-    return { armed };
-}
-
-Reply HelperServer::takeSyn(Connection& connection, const QJsonObject& request)
-{
-    quint16 port = 0;
-    if (const auto refused = parseTcpPort(request, &port))
-        return refusal(*refused);
-    const auto capture = connection.captures.constFind(port);
-    if (capture == connection.captures.cend())
-        return refusal({ u"helper.not_yours"_s, u"no capture armed on that port, or it expired"_s });
-    // Nothing read from /proc until a SYN is there: callers ask every 10 ms.
-    const QByteArray packet = readCapturedSyn(capture->fd, hostSynRules().hostAddresses);
-    if (packet.isEmpty())
-        return refusal({ u"helper.no_syn"_s, u"no SYN from that port yet"_s });
-    const QSet<quint64> armedWith = capture->listeners;
-    ::close(capture->fd);
-    connection.captures.erase(capture);
-    if (!spend(connection))
-        return refusal(
-            { u"helper.rate_limited"_s, u"at most %1 Traversing-TCP requests in 10 s"_s.arg(MaxCostlyPerUid) });
-    // Again now: a SYN from the port is the caller's only while every socket on it is, and the listener it
-    // armed with is still there (not closed and replaced, perhaps by someone else's, in between).
-    QSet<quint64> listeners;
-    if (const auto refused = checkPortOwner(port, connection.peer.uid, &listeners))
-        return refusal(*refused);
-    if (!listeners.intersects(armedWith))
-        return refusal(
-            { u"helper.not_yours"_s, u"the listener on that port is not the one the capture was armed with"_s });
-    QJsonObject syn = ipc::makeMessage("syn");
-    syn.insert(u"port"_s, port);
-    syn.insert(u"packet"_s, QString::fromLatin1(packet.toBase64()));
-    return { syn };
 }
 
 bool HelperServer::send(Connection& connection, const QString& command, const Reply& reply)
