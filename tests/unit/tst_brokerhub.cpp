@@ -1,155 +1,18 @@
-#include "brokerhub.h"
-#include "brokersession.h"
-#include "brokerstore.h"
-#include "protocol/brokermessages.h"
-#include "security/certificates.h"
-#include "security/keys.h"
-#include "security/policy.h"
-#include "security/revocationlist.h"
+#include "brokerhubfixture.h"
 
-#include <QTemporaryDir>
-#include <QTest>
-#include <list>
-#include <memory>
-
-using namespace pvc;
-using namespace pvc::core;
-namespace bp = pvc::core::brokerprotocol;
-
-namespace {
-
-const QByteArray BrokerFingerprint = QByteArray(32, '\x5a');
-
-// One client of the hub: what it received and whether the hub closed it.
-struct Client {
-    QList<QJsonObject> inbox;
-    bool closed = false;
-    broker::Session* session = nullptr;
-
-    QByteArray nonce() const { return bp::Challenge::parse(inbox.value(0))->nonce; }
-    QJsonObject last() const { return inbox.isEmpty() ? QJsonObject() : inbox.last(); }
-    QString lastType() const { return last().value(QLatin1String("t")).toString(); }
-    QString lastError() const { return last().value(QLatin1String("code")).toString(); }
-    QList<QJsonObject> ofType(const char* type) const
-    {
-        QList<QJsonObject> found;
-        for (const QJsonObject& message : inbox)
-            if (message.value(QLatin1String("t")).toString() == QLatin1String(type))
-                found << message;
-        return found;
-    }
-};
-
-} // namespace
+using namespace brokerhubtest;
 
 // The broker's message handling without sockets (broker/brokerhub.h, docs/protocol.md 2): what each
 // client is sent and when it is closed, for hellos, the enrolment queue, revocations, presence and
 // relay streams.
-class TstBrokerHub : public QObject {
+class TstBrokerHub : public QObject, BrokerHubFixture {
     Q_OBJECT
-private:
-    QByteArray m_caKey;
-    QByteArray m_caCert;
-    QString m_project;
-    QByteArray m_aliceKey, m_bobKey;
-    QByteArray m_aliceCert, m_bobCert;
-    QString m_aliceSerial;
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<broker::BrokerStore> m_store;
-    std::unique_ptr<broker::BrokerHub> m_hub;
-    std::list<Client> m_clients;
-
-    QByteArray member(const QString& name, const QByteArray& key, quint64 serial, const QString& ip)
-    {
-        certs::MembershipTerms terms;
-        terms.name = name;
-        terms.virtualIp = ip;
-        terms.dnsName = name + QStringLiteral(".pvc");
-        terms.groups = { QStringLiteral("volunteer") };
-        terms.serial = serial;
-        return certs::signMembership(m_caKey, m_caCert, certs::createCsr(key, name).value(), terms).value();
-    }
-
-    Client* newClient()
-    {
-        Client& client = m_clients.emplace_back();
-        client.session = m_hub->openSession(
-            QStringLiteral("198.19.0.5:40000"), [&client](const QJsonObject& message) { client.inbox << message; },
-            [&client] { client.closed = true; });
-        return &client;
-    }
-
-    void hello(Client* client, BrokerRole role, const QByteArray& key = {}, const QByteArray& cert = {},
-        const QByteArray& fingerprint = BrokerFingerprint)
-    {
-        bp::Hello hello;
-        hello.role = role;
-        hello.project = m_project;
-        hello.caPem = m_caCert;
-        hello.certificatePem = cert;
-        if (!key.isEmpty())
-            hello.signature = keys::sign(key, bp::helloSigningText(client->nonce(), fingerprint)).value();
-        m_hub->handleMessage(client->session, hello.toJson());
-    }
-
-    Client* master()
-    {
-        Client* client = newClient();
-        hello(client, BrokerRole::Master, m_caKey);
-        return client;
-    }
-
-    Client* alice()
-    {
-        Client* client = newClient();
-        hello(client, BrokerRole::Member, m_aliceKey, m_aliceCert);
-        return client;
-    }
-
-    Client* bob()
-    {
-        Client* client = newClient();
-        hello(client, BrokerRole::Member, m_bobKey, m_bobCert);
-        return client;
-    }
-
-    static QJsonObject enrol(const char* id)
-    {
-        return bp::Enrol { QLatin1String(id), QStringLiteral("carol"), QStringLiteral("CSR"), QStringLiteral("tok"),
-            QStringLiteral("cHJvb2Y=") }
-            .toJson();
-    }
-
 private Q_SLOTS:
-    void initTestCase()
-    {
-        m_caKey = keys::generateEd25519().value().privatePem;
-        m_caCert = certs::createCaCertificate(m_caKey, QStringLiteral("Test"), 365).value();
-        m_project = certs::parseCertificate(m_caCert)->fingerprint;
-        m_aliceKey = keys::generateEd25519().value().privatePem;
-        m_bobKey = keys::generateEd25519().value().privatePem;
-        m_aliceCert = member(QStringLiteral("alice"), m_aliceKey, 0x1001, QStringLiteral("240.7.0.2"));
-        m_bobCert = member(QStringLiteral("bob"), m_bobKey, 0x1002, QStringLiteral("240.7.0.3"));
-        m_aliceSerial = certs::parseCertificate(m_aliceCert)->serialHex;
-    }
+    void initTestCase() { makeIdentities(); }
 
-    void init()
-    {
-        m_dir = std::make_unique<QTemporaryDir>();
-        m_store = std::make_unique<broker::BrokerStore>();
-        QString error;
-        QVERIFY2(m_store->open(m_dir->path(), &error), qPrintable(error));
-        m_hub = std::make_unique<broker::BrokerHub>(m_store.get(), BrokerFingerprint);
-        m_hub->setStunAltPort(41234);
-    }
+    void init() { openHub(); }
 
-    void cleanup()
-    {
-        m_clients.clear();
-        m_hub.reset();
-        m_store.reset();
-        m_dir.reset();
-    }
+    void cleanup() { closeHub(); }
 
     void challengeFirst()
     {
@@ -297,43 +160,6 @@ private Q_SLOTS:
         QCOMPARE(guest->inbox.size(), before);
     }
 
-    // Renewals (docs/protocol.md 3.3) go to the masters online, never queued; a member renews only itself;
-    // the answer reaches the asker, and the renewed member's presence carries the new certificate.
-    void renewalRouting()
-    {
-        Client* a = alice();
-        const auto renew = [](const char* id, const char* name) {
-            return bp::Renew { QLatin1String(id), QLatin1String(name), QStringLiteral("CSR") }.toJson();
-        };
-        m_hub->handleMessage(a->session, renew("0123456789abcdef", "alice"));
-        QCOMPARE(a->lastError(), QStringLiteral("renew.no_master"));
-        Client* m = master();
-        Client* b = bob();
-        m_hub->handleMessage(a->session, renew("0123456789abcdef", "bob"));
-        QCOMPARE(a->lastError(), QStringLiteral("renew.not_yours"));
-        QVERIFY(m->ofType("renew").isEmpty());
-        m_hub->handleMessage(a->session, renew("0123456789abcdef", "alice"));
-        QCOMPARE(m->ofType("renew"), QList<QJsonObject> { renew("0123456789abcdef", "alice") });
-
-        // A certificate that is not the CA's is refused to the master and not passed on.
-        bp::EnrolResult forged { QStringLiteral("0123456789abcdef"), true, QString::fromLatin1(m_caCert), {}, {} };
-        forged.renewal = true;
-        const int before = a->inbox.size();
-        m_hub->handleMessage(m->session, forged.toJson());
-        QCOMPARE(m->lastError(), QStringLiteral("renew.bad_certificate"));
-        QCOMPARE(a->inbox.size(), before);
-
-        const QByteArray renewed = member(QStringLiteral("alice"), m_aliceKey, 0x2001, QStringLiteral("240.7.0.2"));
-        bp::EnrolResult answer { QStringLiteral("0123456789abcdef"), true, QString::fromLatin1(renewed), {}, {} };
-        answer.renewal = true;
-        m_hub->handleMessage(m->session, answer.toJson());
-        QCOMPARE(a->last(), answer.toJson());
-        QCOMPARE(a->lastType(), QStringLiteral("renew-result"));
-        const auto presence = bp::Presence::parse(b->last());
-        QCOMPARE(presence->name, QStringLiteral("alice"));
-        QCOMPARE(presence->certificatePem, renewed);
-    }
-
     void enrolmentLimitPerGuest()
     {
         Client* guest = newClient();
@@ -392,48 +218,6 @@ private Q_SLOTS:
         QCOMPARE(back->ofType("revocations").value(0), push);
         QCOMPARE(back->lastError(), QStringLiteral("hello.revoked"));
         QVERIFY(back->ofType("welcome").isEmpty());
-    }
-
-    // Rollback guard: an older list or policy, genuinely signed (a master's old message replayed), is
-    // neither stored nor passed on; the newer one stays what members are given.
-    void olderDocumentsAreNotRolledBack()
-    {
-        Client* m = master();
-        Client* b = bob();
-        RevocationList list;
-        list.project = m_project;
-        list.issued = QDateTime::currentDateTimeUtc();
-        const auto push = [&](qint64 version) {
-            list.version = version;
-            const QJsonObject message
-                = bp::SignedDocument { bp::SignedDocument::Kind::Revocations, list.sign(m_caKey).value() }.toJson();
-            m_hub->handleMessage(m->session, message);
-            return message;
-        };
-        const QJsonObject newer = push(2);
-        QCOMPARE(b->last(), newer);
-        const int seen = b->inbox.size();
-        push(1);
-        push(2); // the same version again changes nothing either
-        QCOMPARE(b->inbox.size(), seen);
-        QCOMPARE(m_store->documentVersion(m_project, QStringLiteral("revocations")), qint64(2));
-        Client* late = alice();
-        QCOMPARE(late->ofType("revocations"), QList<QJsonObject> { newer });
-
-        SignedPolicy policy;
-        policy.project = m_project;
-        policy.issued = QDateTime::currentDateTimeUtc();
-        policy.policy = Policy::parse(R"({"format":"pvc-policy-1","rules":[]})").value();
-        const auto pushPolicy = [&](qint64 version) {
-            policy.version = version;
-            const auto signedPolicy = policy.sign(m_caKey);
-            QVERIFY2(signedPolicy.ok(), qPrintable(signedPolicy.error().code));
-            m_hub->handleMessage(
-                m->session, bp::SignedDocument { bp::SignedDocument::Kind::Policy, *signedPolicy }.toJson());
-        };
-        pushPolicy(5);
-        pushPolicy(4);
-        QCOMPARE(m_store->documentVersion(m_project, QStringLiteral("policy")), qint64(5));
     }
 
     void relayStreams()
