@@ -84,6 +84,7 @@ private Q_SLOTS:
 
 private:
     void startFakeBroker(FakeBroker::Script script);
+    void welcomeThenSend(const QList<QJsonObject>& messages);
     // alice's key and master-signed membership in her state directory; her certificate.
     QByteArray makeAliceMember();
 
@@ -114,6 +115,20 @@ void TstMaliciousBroker::cleanup()
         delete m_thread;
         m_thread = nullptr;
     }
+}
+
+// A fake broker that welcomes pvcd's hello and then sends these messages, in order, on the same connection.
+void TstMaliciousBroker::welcomeThenSend(const QList<QJsonObject>& messages)
+{
+    startFakeBroker([=](FakeBroker* broker, const QJsonObject& received) {
+        if (ipc::messageType(received) != QLatin1String("hello"))
+            return;
+        QJsonObject welcome = ipc::makeMessage("welcome");
+        welcome.insert(QStringLiteral("session"), QStringLiteral("00112233445566778899aabbccddeeff"));
+        broker->send(welcome);
+        for (const QJsonObject& message : messages)
+            broker->send(message);
+    });
 }
 
 void TstMaliciousBroker::startFakeBroker(FakeBroker::Script script)
@@ -281,15 +296,7 @@ void TstMaliciousBroker::forgedAndOldCreditStatementsAreRefused()
     altered[QStringLiteral("statement")] = body;
     const QJsonObject someoneElse = statement(QStringLiteral("bob"), 8, 50, m_projectCa.key);
     const QJsonObject older = statement(QStringLiteral("alice"), 3, 2, m_projectCa.key);
-    startFakeBroker([=](FakeBroker* broker, const QJsonObject& received) {
-        if (ipc::messageType(received) != QLatin1String("hello"))
-            return;
-        QJsonObject welcome = ipc::makeMessage("welcome");
-        welcome.insert(QStringLiteral("session"), QStringLiteral("00112233445566778899aabbccddeeff"));
-        broker->send(welcome);
-        for (const QJsonObject& message : { genuine, forged, altered, someoneElse, older })
-            broker->send(message);
-    });
+    welcomeThenSend({ genuine, forged, altered, someoneElse, older });
     const auto credits = [&] {
         return QJsonDocument::fromJson(
             m_grid->pvc(QStringLiteral("alice"), { QStringLiteral("credits"), QStringLiteral("--json") }).out.toUtf8())
@@ -344,15 +351,7 @@ void TstMaliciousBroker::olderListAndPolicyAreRefused()
     // Newer ones after the old ones, on the same connection: once they are in force, the old ones were seen.
     const QJsonObject lastList = list(4, {});
     const QJsonObject lastPolicy = policy(8, "");
-    startFakeBroker([=](FakeBroker* broker, const QJsonObject& received) {
-        if (ipc::messageType(received) != QLatin1String("hello"))
-            return;
-        QJsonObject welcome = ipc::makeMessage("welcome");
-        welcome.insert(QStringLiteral("session"), QStringLiteral("00112233445566778899aabbccddeeff"));
-        broker->send(welcome);
-        for (const QJsonObject& message : { newList, newPolicy, oldList, oldPolicy, lastList, lastPolicy })
-            broker->send(message);
-    });
+    welcomeThenSend({ newList, newPolicy, oldList, oldPolicy, lastList, lastPolicy });
     m_grid->startHost(QStringLiteral("alice"));
     const auto globalVersion = [&] {
         return m_grid->status(QStringLiteral("alice"))
