@@ -49,6 +49,7 @@ struct HelperServer::Connection {
         int fd;
         Clock::time_point expiry;
         QSet<quint64> listeners; // the caller's listening sockets on the port when it was armed
+        QList<quint32> sources; // this host's addresses when it was armed: a SYN from elsewhere is skipped
     };
     ~Connection()
     {

@@ -69,7 +69,7 @@ Reply HelperServer::captureSyn(Connection& connection, const QJsonObject& reques
         return refusal({ u"helper.capture_failed"_s, error });
     if (connection.captures.contains(port))
         ::close(connection.captures.value(port).fd);
-    connection.captures.insert(port, { fd, Clock::now() + CaptureLifetime, listeners });
+    connection.captures.insert(port, { fd, Clock::now() + CaptureLifetime, listeners, hostSynRules().hostAddresses });
     QJsonObject armed = ipc::makeMessage("capture-armed");
     armed.insert(u"port"_s, port);
     return { armed };
@@ -84,7 +84,7 @@ Reply HelperServer::takeSyn(Connection& connection, const QJsonObject& request)
     if (capture == connection.captures.cend())
         return refusal({ u"helper.not_yours"_s, u"no capture armed on that port, or it expired"_s });
     // Nothing read from /proc until a SYN is there: callers ask every 10 ms.
-    const QByteArray packet = readCapturedSyn(capture->fd, hostSynRules().hostAddresses);
+    const QByteArray packet = readCapturedSyn(capture->fd, capture->sources);
     if (packet.isEmpty())
         return refusal({ u"helper.no_syn"_s, u"no SYN from that port yet"_s });
     const QSet<quint64> armedWith = capture->listeners;

@@ -176,24 +176,16 @@ void TstMaliciousBroker::forgedMembersAreRefused()
     forgedList.serials = { core::certs::parseCertificate(aliceCert)->serialHex };
     const QJsonObject forgedRevocations = *forgedList.sign(otherCa.key);
 
-    startFakeBroker([=](FakeBroker* broker, const QJsonObject& received) {
-        if (ipc::messageType(received) != QLatin1String("hello"))
-            return;
-        QJsonObject welcome = ipc::makeMessage("welcome");
-        welcome.insert(QStringLiteral("session"), QStringLiteral("00112233445566778899aabbccddeeff"));
-        broker->send(welcome);
-        QJsonObject revocations = ipc::makeMessage("revocations");
-        revocations.insert(QStringLiteral("list"), forgedRevocations);
-        broker->send(revocations);
-        broker->send(presence(QStringLiteral("mallory"), malloryCert)); // another CA
-        broker->send(presence(QStringLiteral("eve"), eveCert)); // tampered
-        broker->send(presence(QStringLiteral("trent"), bobCert)); // genuine, but not trent's
-        broker->send(presence(QStringLiteral("bob"), bobCert)); // genuine
-        QJsonObject relay = ipc::makeMessage("relay-open");
-        relay.insert(QStringLiteral("stream"), QStringLiteral("abcdefabcdefabcdefabcdefabcdefab"));
-        relay.insert(QStringLiteral("from"), QStringLiteral("mallory"));
-        broker->send(relay);
-    });
+    QJsonObject revocations = ipc::makeMessage("revocations");
+    revocations.insert(QStringLiteral("list"), forgedRevocations);
+    QJsonObject relay = ipc::makeMessage("relay-open");
+    relay.insert(QStringLiteral("stream"), QStringLiteral("abcdefabcdefabcdefabcdefabcdefab"));
+    relay.insert(QStringLiteral("from"), QStringLiteral("mallory"));
+    welcomeThenSend({ revocations, presence(QStringLiteral("mallory"), malloryCert), // another CA
+        presence(QStringLiteral("eve"), eveCert), // tampered
+        presence(QStringLiteral("trent"), bobCert), // genuine, but not trent's
+        presence(QStringLiteral("bob"), bobCert), // genuine
+        relay });
     m_grid->startHost(QStringLiteral("alice"));
 
     QVERIFY(TestGrid::waitFor([&] { return m_grid->peers(QStringLiteral("alice")).size() == 4; }, 10000));

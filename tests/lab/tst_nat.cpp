@@ -76,109 +76,6 @@ void TstNat::cleanupTestCase()
             qPrintable(QStringLiteral("pid %1 lives").arg(pid)));
 }
 
-QHash<QString, QHash<QString, QJsonObject>> TstNat::allPeers()
-{
-    QHash<QString, QHash<QString, QJsonObject>> all;
-    for (const QString& node : allMembers())
-        for (const QJsonValue& value : m_grid->peers(node))
-            all[node].insert(str(value.toObject(), "name"), value.toObject());
-    return all;
-}
-
-QString TstNat::cell(
-    const QHash<QString, QHash<QString, QJsonObject>>& peers, const QString& node, const QString& other)
-{
-    const QJsonObject peer = peers.value(node).value(other);
-    if (peer.isEmpty())
-        return QStringLiteral("(unknown)");
-    // "direct/udp-punch", or "relay/udp" / "relay/tcp" (the broker's UDP relay, or the peer session's TCP relay).
-    const QString path = str(peer, "path");
-    const QString how = path == QLatin1String("relay") ? str(peer, "relay") : str(peer, "technique");
-    return path + QLatin1Char('/') + (how.isEmpty() ? QStringLiteral("-") : how);
-}
-
-bool TstNat::bothOn(const QHash<QString, QHash<QString, QJsonObject>>& peers, const Pair& pair, const QString& path)
-{
-    return str(peers.value(pair.left).value(pair.right), "path") == path
-        && str(peers.value(pair.right).value(pair.left), "path") == path;
-}
-
-void TstNat::runTransfers(QList<Pair>& pairs, const QString& source)
-{
-    struct Job {
-        qsizetype pair;
-        bool back;
-        std::unique_ptr<LabTransfer> transfer;
-    };
-    QList<std::pair<qsizetype, bool>> queue;
-    for (qsizetype i = 0; i < pairs.size(); ++i)
-        queue << std::pair { i, false } << std::pair { i, true };
-    std::vector<Job> running;
-    while (!queue.isEmpty() || !running.empty()) {
-        while (!queue.isEmpty() && running.size() < size_t(parallelTransfers)) {
-            const auto [index, back] = queue.takeFirst();
-            Pair& pair = pairs[index];
-            auto transfer = back ? m_grid->startTransfer(pair.right, pair.left, source)
-                                 : m_grid->startTransfer(pair.left, pair.right, source);
-            if (transfer)
-                running.push_back({ index, back, std::move(transfer) });
-            else
-                (back ? pair.back : pair.there).error = m_grid->error();
-        }
-        // Polled in turn rather than waited for in order, so that each one's time is its own.
-        for (auto it = running.begin(); it != running.end();) {
-            if (it->transfer->poll() || it->transfer->elapsedMs() > 60000) {
-                Pair& pair = pairs[it->pair];
-                (it->back ? pair.back : pair.there) = it->transfer->wait(0);
-                it = running.erase(it);
-            } else {
-                ++it;
-            }
-        }
-        QThread::msleep(10);
-    }
-}
-
-QString TstNat::matrixText(const QList<Pair>& pairs, const QHash<QString, QHash<QString, QJsonObject>>& peers) const
-{
-    // Cell (row, column): the technique and path of the column's member as the row's member sees it.
-    QHash<QPair<int, int>, QString> cells;
-    for (const Pair& pair : pairs) {
-        cells.insert({ pair.row, pair.column }, cell(peers, pair.left, pair.right));
-        if (pair.row != pair.column)
-            cells.insert({ pair.column, pair.row }, cell(peers, pair.right, pair.left));
-    }
-    constexpr int width = 18;
-    QString text = QStringLiteral("path/technique of the column's member as the row's member sees it\n\n");
-    text += QStringLiteral("%1").arg(QString(), -11);
-    for (const Kind& kind : kinds)
-        text += QStringLiteral("%1").arg(kind.name, -width);
-    text += QLatin1Char('\n');
-    for (int row = 0; row < kinds.size(); ++row) {
-        text += QStringLiteral("%1").arg(kinds[row].name, -11);
-        for (int column = 0; column < kinds.size(); ++column)
-            text += QStringLiteral("%1").arg(cells.value({ row, column }), -width);
-        text += QLatin1Char('\n');
-    }
-    text += QStringLiteral("\nPairs (path/technique as each side sees the other; rtt; %1 KiB each way):\n")
-                .arg(matrixBytes / 1024);
-    for (const Pair& pair : pairs) {
-        const auto rtt = [&](const QString& node, const QString& other) {
-            const QJsonValue value = peers.value(node).value(other).value(QLatin1String("tunnel_rtt_ms"));
-            return value.isDouble() ? QStringLiteral("%1 ms").arg(value.toDouble(), 0, 'f', 2) : QStringLiteral("-");
-        };
-        const auto outcome = [](const TransferResult& r) {
-            return r.ok() ? QStringLiteral("%1 s").arg(r.seconds, 0, 'f', 2) : QStringLiteral("FAILED");
-        };
-        text += QStringLiteral("  %1 %2 - %3 %4: %5 (%6) | %7 (%8) | transfers %9, %10%11\n")
-                    .arg(kinds[pair.row].name, pair.left, kinds[pair.column].name, pair.right,
-                        cell(peers, pair.left, pair.right), rtt(pair.left, pair.right),
-                        cell(peers, pair.right, pair.left), rtt(pair.right, pair.left), outcome(pair.there))
-                    .arg(outcome(pair.back), pair.expectDirect ? QStringLiteral("; must be direct") : QString());
-    }
-    return text;
-}
-
 // Every pair of kinds carries TCP both ways across the overlay and ends on the path and technique of expectedCells.
 void TstNat::matrix()
 {
@@ -220,7 +117,7 @@ void TstNat::matrix()
     QCOMPARE(pairs.size(), 21);
     QElapsedTimer timer;
     timer.start();
-    runTransfers(pairs, m_matrixSource);
+    PairTransfers(*m_grid).run(pairs, m_matrixSource);
     qInfo("%d transfers of %lld KiB in %lld ms", int(pairs.size() * 2), matrixBytes / 1024, timer.elapsed());
 
     // Direct paths may still be forming (punching, probing); give them a bounded time.
@@ -228,14 +125,14 @@ void TstNat::matrix()
     QHash<QString, QHash<QString, QJsonObject>> peers;
     LabGrid::waitFor(
         [&] {
-            peers = allPeers();
+            peers = NatPeers::observe(*m_grid);
             return std::all_of(pairs.cbegin(), pairs.cend(),
-                [&](const Pair& pair) { return !pair.expectDirect || bothOn(peers, pair, direct); });
+                [&](const Pair& pair) { return !pair.expectDirect || NatPeers::bothOn(peers, pair, direct); });
         },
         settleMs, 500);
     qInfo("paths settled (or gave up) %lld ms after the transfers", timer.elapsed());
 
-    const QString text = matrixText(pairs, peers);
+    const QString text = NatPeers::text(pairs, peers);
     qInfo("NAT matrix:\n%s", qPrintable(text));
     const QString file = QCoreApplication::applicationDirPath() + QStringLiteral("/nat-matrix.txt");
     if (writeFile(file, text.toUtf8()))
@@ -252,10 +149,12 @@ void TstNat::matrix()
 
     QStringList wrong;
     for (const Pair& pair : std::as_const(pairs)) {
-        if (cell(peers, pair.left, pair.right) != pair.expected || cell(peers, pair.right, pair.left) != pair.expected)
+        if (NatPeers::cell(peers, pair.left, pair.right) != pair.expected
+            || NatPeers::cell(peers, pair.right, pair.left) != pair.expected)
             wrong << QStringLiteral("%1 (%2) sees %3 (%4) as %5, and back %6; must be %7")
                          .arg(pair.left, kinds[pair.row].name, pair.right, kinds[pair.column].name,
-                             cell(peers, pair.left, pair.right), cell(peers, pair.right, pair.left), pair.expected);
+                             NatPeers::cell(peers, pair.left, pair.right), NatPeers::cell(peers, pair.right, pair.left),
+                             pair.expected);
     }
     QVERIFY2(wrong.isEmpty(),
         qPrintable(QStringLiteral("not on the expected path and technique after %1 s:\n").arg(settleMs / 1000)
@@ -269,7 +168,7 @@ void TstNat::brokerKilled()
 {
     QVERIFY(m_grid);
     const QList<Pair> pairs = matrixPairs();
-    const QHash<QString, QHash<QString, QJsonObject>> peers = allPeers();
+    const QHash<QString, QHash<QString, QJsonObject>> peers = NatPeers::observe(*m_grid);
     const auto via
         = [&](const QString& node, const QString& other) { return str(peers.value(node).value(other), "via"); };
     // A relayed pair, and the broker that relays it: that one stays up.
@@ -277,7 +176,7 @@ void TstNat::brokerKilled()
     QString relayBroker;
     for (const Pair& pair : pairs) {
         const QString endpoint = str(peers.value(pair.left).value(pair.right), "endpoint");
-        if (relayedPair || !bothOn(peers, pair, relay)
+        if (relayedPair || !NatPeers::bothOn(peers, pair, relay)
             || endpoint != str(peers.value(pair.right).value(pair.left), "endpoint"))
             continue;
         for (const QString& node : brokers) {
@@ -291,7 +190,7 @@ void TstNat::brokerKilled()
     QString victim = relayedPair ? (relayBroker == brokers.first() ? brokers.last() : brokers.first()) : QString();
     const Pair* directPair = nullptr;
     for (const Pair& pair : pairs) {
-        if (!bothOn(peers, pair, direct))
+        if (!NatPeers::bothOn(peers, pair, direct))
             continue;
         if (!directPair)
             directPair = &pair;
@@ -406,7 +305,8 @@ void TstNat::brokerKilled()
     const QJsonObject seen = m_grid->peer(relayedPair->left, relayedPair->right);
     qInfo("%s - %s: %s died %lld of %lld bytes into the transfer, which completed intact %lld ms later; now %s via %s",
         qPrintable(relayedPair->left), qPrintable(relayedPair->right), qPrintable(relayBroker), before,
-        transfer->size(), timer.elapsed(), qPrintable(cell(allPeers(), relayedPair->left, relayedPair->right)),
+        transfer->size(), timer.elapsed(),
+        qPrintable(NatPeers::cell(NatPeers::observe(*m_grid), relayedPair->left, relayedPair->right)),
         qPrintable(str(seen, "endpoint")));
     QCOMPARE(str(seen, "endpoint"), m_grid->brokerAddress(otherBroker));
     QVERIFY2(m_grid->restartBroker(relayBroker), qPrintable(m_grid->error()));
@@ -427,7 +327,8 @@ void TstNat::pathUpgrades()
     QVERIFY2(m_grid->restartDaemon(b), qPrintable(m_grid->error()));
     QVERIFY2(waitForBoth(a, b, relay, 30000) >= 0,
         qPrintable(QStringLiteral("not both on the relay: %1 sees %2, %3 sees %4")
-                       .arg(a, cell(allPeers(), a, b), b, cell(allPeers(), b, a))));
+                       .arg(a, NatPeers::cell(NatPeers::observe(*m_grid), a, b), b,
+                           NatPeers::cell(NatPeers::observe(*m_grid), b, a))));
 
     LabShaper shaper(*m_lab, a, slowRate);
     QVERIFY2(shaper.active(), qPrintable(shaper.error()));
@@ -448,7 +349,9 @@ void TstNat::pathUpgrades()
         qPrintable(a), qPrintable(b), upgraded, double(liftedAt) / 1000.0, receivedThen, transfer->size(),
         qPrintable(str(seen, "technique")), qPrintable(str(seen, "endpoint")));
     QVERIFY2(upgraded >= 0,
-        qPrintable(QStringLiteral("still %1 and %2").arg(cell(allPeers(), a, b), cell(allPeers(), b, a))));
+        qPrintable(QStringLiteral("still %1 and %2")
+                       .arg(NatPeers::cell(NatPeers::observe(*m_grid), a, b),
+                           NatPeers::cell(NatPeers::observe(*m_grid), b, a))));
     QVERIFY2(upgraded <= upgradeBoundMs, qPrintable(QStringLiteral("direct only after %1 ms").arg(upgraded)));
     QVERIFY2(receivedThen < transfer->size(), "the transfer ended before the path changed; it proves nothing");
     const TransferResult result = transfer->wait(60000);
@@ -464,7 +367,9 @@ void TstNat::pathFallsBack()
     const QString a = QStringLiteral("pub1");
     const QString b = QStringLiteral("pub2");
     QVERIFY2(waitForBoth(a, b, direct, 20000) >= 0,
-        qPrintable(QStringLiteral("not direct: %1 and %2").arg(cell(allPeers(), a, b), cell(allPeers(), b, a))));
+        qPrintable(QStringLiteral("not direct: %1 and %2")
+                       .arg(NatPeers::cell(NatPeers::observe(*m_grid), a, b),
+                           NatPeers::cell(NatPeers::observe(*m_grid), b, a))));
 
     LabShaper shaper(*m_lab, a, slowRate);
     QVERIFY2(shaper.active(), qPrintable(shaper.error()));
@@ -501,7 +406,8 @@ void TstNat::pathFallsBack()
     QVERIFY2(onRelay >= 0 && onRelay <= fallbackPathBoundMs,
         qPrintable(QStringLiteral("not both on the relay within %1 ms: %2, %3")
                        .arg(fallbackPathBoundMs)
-                       .arg(cell(allPeers(), a, b), cell(allPeers(), b, a))));
+                       .arg(NatPeers::cell(NatPeers::observe(*m_grid), a, b),
+                           NatPeers::cell(NatPeers::observe(*m_grid), b, a))));
     QVERIFY2(QStringList({ m_grid->brokerAddress(brokers.first()), m_grid->brokerAddress(brokers.last()) })
                  .contains(str(seen, "endpoint")),
         qPrintable(QStringLiteral("relayed through %1, not a broker").arg(str(seen, "endpoint"))));

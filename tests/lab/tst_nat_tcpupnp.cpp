@@ -53,7 +53,8 @@ void TstNat::traversingTcp()
         QThread::msleep(200);
     }
     qInfo("%s - %s: %s and %s after %lld ms (endpoints %s, %s)", qPrintable(client), qPrintable(server),
-        qPrintable(cell(allPeers(), client, server)), qPrintable(cell(allPeers(), server, client)), timer.elapsed(),
+        qPrintable(NatPeers::cell(NatPeers::observe(*m_grid), client, server)),
+        qPrintable(NatPeers::cell(NatPeers::observe(*m_grid), server, client)), timer.elapsed(),
         qPrintable(str(seen, "endpoint")), qPrintable(str(back, "endpoint")));
     QCOMPARE(str(seen, "path"), direct);
     QCOMPARE(str(back, "path"), direct);
