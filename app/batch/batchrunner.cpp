@@ -166,7 +166,7 @@ BatchRunner::Outcome BatchRunner::run(QString* error)
     if (!m_options.quiet)
         std::fprintf(stderr, "pvc-batch: %s: %lld tasks, manager on port %d\n", qPrintable(m_spec.name),
             qlonglong(m_spec.tasks.size()), work_queue_port(m_queue));
-    while (!finished()) {
+    while (!finished() || closingChecksPending()) {
         if (stopRequested) {
             showProgress(true);
             return Outcome::Interrupted;
@@ -192,6 +192,40 @@ bool BatchRunner::finished() const
         if (m_certifier.state(task.id) == Certifier::State::Pending)
             return false;
     return true;
+}
+
+// With spot-checks on, no host's results stand before it faced one: a host that contributed without having
+// had its turn (it came late, or the batch was short) is given a known-answer task before the batch ends,
+// once. One that never answers it (left, failed) is named; its results stand.
+bool BatchRunner::closingChecksPending()
+{
+    if (m_spec.certification.spotCheckEvery <= 0 || m_spec.spotChecks.isEmpty())
+        return false;
+    QSet<QString> checking;
+    for (const Flight& flight : std::as_const(m_flights))
+        if (flight.spotCheck)
+            checking.insert(flight.host);
+    QSet<QString> contributors;
+    for (const core::TaskSpec& task : std::as_const(m_spec.tasks))
+        for (const QString& host : m_certifier.acceptedHosts(task.id))
+            contributors.insert(host);
+    bool pending = false;
+    for (const QString& host : std::as_const(contributors)) {
+        if (m_certifier.isBlocked(host) || m_certifier.spotChecksPassed(host) > 0)
+            continue;
+        if (checking.contains(host)) {
+            pending = true;
+        } else if (!m_closingChecks.contains(host)) {
+            m_closingChecks.insert(host);
+            submitSpotCheck(host);
+            pending = true;
+        } else if (!m_options.quiet && !m_unchecked.contains(host)) {
+            m_unchecked.insert(host);
+            std::fprintf(stderr, "pvc-batch: %s never answered a known-answer task: its results stand unchecked\n",
+                qPrintable(host));
+        }
+    }
+    return pending;
 }
 
 QString BatchRunner::pickHost(const QSet<QString>& excluded) const

@@ -71,6 +71,7 @@ private:
     QList<core::BatchStore::Credit> creditsFor(const QString& task) const;
     void showProgress(bool final);
     bool finished() const;
+    bool closingChecksPending();
 
     core::BatchSpec m_spec;
     Options m_options;
@@ -88,6 +89,8 @@ private:
     QHash<QString, QString> m_published; // task -> key of the outputs in results/
     QSet<QString> m_inDoubt;
     int m_spotCheckIndex = 0;
+    QSet<QString> m_closingChecks; // hosts given a known-answer task at the end (closingChecksPending)
+    QSet<QString> m_unchecked; // of those, the ones that never answered it
     QElapsedTimer m_clock;
     int m_decidedAtStart = 0;
     qint64 m_lastProgressMs = -1000000;

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void votingCertifiesAndBlocksTheSaboteur();
     void spotChecksUndoWhatTheSaboteurGotAccepted();
+    void noResultStandsFromAHostNeverChecked();
     void blocklistHoldsForTheNextBatch();
     void killedBatchResumesWithoutRedoing();
     void missingOutputsAreInDoubt();
@@ -270,11 +271,14 @@ void TstBatch::votingCertifiesAndBlocksTheSaboteur()
 
 // Check 2, the rest: with one replica per task only spot-checks stand between the saboteur and the results. It
 // gets a task accepted before its first known-answer task; once caught, that task is computed again elsewhere.
+// A host has at most 2 replicas in flight, so with a known-answer task every 3rd its first two tasks are real
+// ones, and the known-answer task is given only once one of them came back: not a race between the two. With
+// 24 tasks, about 6 a host, work is still waiting when that happens.
 void TstBatch::spotChecksUndoWhatTheSaboteurGotAccepted()
 {
     const QString name = QStringLiteral("single");
-    makeBatch(name, 12, 1,
-        { { QStringLiteral("mode"), QStringLiteral("none") }, { QStringLiteral("spot_check_every"), 2 },
+    makeBatch(name, 24, 1,
+        { { QStringLiteral("mode"), QStringLiteral("none") }, { QStringLiteral("spot_check_every"), 3 },
             { QStringLiteral("spot_check_first"), false } });
     QCOMPARE(finishBatch(startBatch(name, QStringLiteral("blocked-single"))), 0);
     const QList<BatchStore::Event> events = journal(name);
@@ -287,7 +291,7 @@ void TstBatch::spotChecksUndoWhatTheSaboteurGotAccepted()
     }
     QVERIFY2(!acceptedBeforeCaught.isEmpty(), "the saboteur had no result before it was caught");
     QCOMPARE(eventsAfterBlock(events, saboteur), 0);
-    for (int i = 0; i < 12; ++i) {
+    for (int i = 0; i < 24; ++i) {
         const QString id = QStringLiteral("t%1").arg(i, 2, 10, QLatin1Char('0'));
         QCOMPARE(readFile(dir(name) + QStringLiteral("/results/") + id + QStringLiteral("/out.txt")),
             m_expected.value(name + QLatin1Char('/') + id));
@@ -300,6 +304,40 @@ void TstBatch::spotChecksUndoWhatTheSaboteurGotAccepted()
     }
     qInfo("the saboteur got %lld task(s) accepted before its first spot-check; all were computed again",
         qlonglong(acceptedBeforeCaught.size()));
+}
+
+// A schedule that gives no host its turn (a known-answer task only at the 100th task of a host, 8 tasks in
+// all): every host whose result was accepted still faces one before the batch ends, and the saboteur's
+// results are undone.
+void TstBatch::noResultStandsFromAHostNeverChecked()
+{
+    const QString name = QStringLiteral("closing");
+    makeBatch(name, 8, 1,
+        { { QStringLiteral("mode"), QStringLiteral("none") }, { QStringLiteral("spot_check_every"), 100 },
+            { QStringLiteral("spot_check_first"), false } });
+    QCOMPARE(finishBatch(startBatch(name, QStringLiteral("blocked-closing"))), 0);
+    const QList<BatchStore::Event> events = journal(name);
+    QSet<QString> passed;
+    int saboteurResults = 0;
+    for (const BatchStore::Event& event : events) {
+        if (event.kind == BatchStore::Event::Kind::SpotPassed)
+            passed.insert(event.host);
+        saboteurResults += event.kind == BatchStore::Event::Kind::Result && event.host == saboteur;
+    }
+    for (int i = 0; i < 8; ++i) {
+        const QString id = QStringLiteral("t%1").arg(i, 2, 10, QLatin1Char('0'));
+        QCOMPARE(readFile(dir(name) + QStringLiteral("/results/") + id + QStringLiteral("/out.txt")),
+            m_expected.value(name + QLatin1Char('/') + id));
+        const QJsonObject report = QJsonDocument::fromJson(
+            readFile(dir(name) + QStringLiteral("/results/") + id + QStringLiteral("/report.json")))
+                                       .object();
+        for (const QString& host : report.value(QLatin1String("hosts")).toVariant().toStringList())
+            QVERIFY2(passed.contains(host), qPrintable(id + QStringLiteral(" accepted from unchecked ") + host));
+    }
+    if (saboteurResults > 0)
+        QVERIFY(readFile(m_work + QStringLiteral("/blocked-closing")).contains(saboteur.toUtf8()));
+    qInfo("hosts that passed a closing check: %s; the saboteur had %d result(s)",
+        qPrintable(QStringList(passed.begin(), passed.end()).join(QLatin1Char(' '))), saboteurResults);
 }
 
 // The blocklist is the master's, not one batch's: the next batch gives the saboteur nothing.
