@@ -39,6 +39,27 @@ HelperServer::~HelperServer()
         unlink(m_path.constData());
 }
 
+// Only the helper's own user (root, in service) may change what the socket's directory holds: anyone else
+// could put their own socket in its place, and pvcd would hand them its requests.
+QString HelperServer::unsafeDirectory(const QByteArray& socketPath)
+{
+    const qsizetype slash = socketPath.lastIndexOf('/');
+    const QByteArray dir = slash < 0 ? QByteArray(".") : slash == 0 ? QByteArray("/") : socketPath.left(slash);
+    struct stat status { };
+    if (lstat(dir.constData(), &status) != 0)
+        return u"socket directory %1: %2"_s.arg(QFile::decodeName(dir), QString::fromLocal8Bit(strerror(errno)));
+    if (!S_ISDIR(status.st_mode))
+        return u"socket directory %1 is not a directory (a symbolic link is not followed)"_s.arg(
+            QFile::decodeName(dir));
+    if (status.st_uid != geteuid() || (status.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return u"socket directory %1 belongs to uid %2 with mode %3: it must be uid %4's and writable by it alone"_s
+            .arg(QFile::decodeName(dir))
+            .arg(status.st_uid)
+            .arg(QString::number(status.st_mode & 07777, 8))
+            .arg(geteuid());
+    return {};
+}
+
 bool HelperServer::listen(const QString& path, QString* error)
 {
     const auto fail = [error](const char* step, int code) {
@@ -51,6 +72,10 @@ bool HelperServer::listen(const QString& path, QString* error)
     if (file.isEmpty() || size_t(file.size()) >= sizeof(address.sun_path))
         return fail("socket path", ENAMETOOLONG);
     memcpy(address.sun_path, file.constData(), size_t(file.size()));
+    if (const QString unsafe = unsafeDirectory(file); !unsafe.isEmpty()) {
+        *error = unsafe;
+        return false;
+    }
     if ((m_listenFd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
         return fail("socket", errno);
     // A stale socket from a crashed run is replaced; any other kind of file is left alone.
@@ -65,8 +90,10 @@ bool HelperServer::listen(const QString& path, QString* error)
     if (bound != 0)
         return fail("bind", errno);
     m_path = file;
-    // lchown: a symlink swapped in after bind() is not followed.
-    if (lchown(file.constData(), m_policy.uid, m_policy.gid.value_or(m_policy.userGid)) != 0)
+    // lchown: a symlink swapped in after bind() is not followed. Serving a group, the file is root's (the
+    // helper's): no member can change its mode.
+    const uid_t owner = m_policy.gid ? geteuid() : m_policy.uid;
+    if (lchown(file.constData(), owner, m_policy.gid.value_or(m_policy.userGid)) != 0)
         return fail("lchown", errno);
     if (::listen(m_listenFd, 16) != 0)
         return fail("listen", errno);

@@ -30,12 +30,19 @@ public:
     ~HelperServer(); // closes every connection and removes the socket file
 
     bool listen(const QString& path, QString* error);
+    // Whether the injection guard's rule is in place (injectionguard.h); without it inject-syn is refused.
+    void setInjectionGuard(bool installed, const QString& why)
+    {
+        m_injectionGuard = installed;
+        m_noGuardWhy = why;
+    }
     // Serves until stopFd becomes readable (a signalfd for SIGTERM and SIGINT).
     void run(int stopFd);
 
 private:
     struct Connection;
 
+    static QString unsafeDirectory(const QByteArray& socketPath);
     void acceptConnections();
     int connectionsOf(uid_t uid) const;
     int nextTimeoutMs() const;
@@ -58,6 +65,8 @@ private:
     AccessPolicy m_policy;
     QByteArray m_path;
     int m_listenFd = -1;
+    bool m_injectionGuard = false;
+    QString m_noGuardWhy = QStringLiteral("the injection guard was not installed");
     std::vector<std::unique_ptr<Connection>> m_connections;
     QHash<uid_t, QList<std::chrono::steady_clock::time_point>> m_costly; // the budget's recent requests, oldest first
 };

@@ -38,6 +38,9 @@ Reply HelperServer::injectSyn(Connection& connection, const QJsonObject& request
     QByteArray packet;
     if (const auto refused = parseSynRequest(request, &packet))
         return refusal(*refused);
+    if (!m_injectionGuard)
+        return refusal(
+            { u"helper.unavailable"_s, u"no SYN is injected without the injection guard: "_s + m_noGuardWhy });
     SynRules rules = hostSynRules();
     rules.allowedPorts = connection.ttcpPorts;
     Syn syn;

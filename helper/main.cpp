@@ -1,4 +1,5 @@
 #include "helperserver.h"
+#include "injectionguard.h"
 #include "netdevices.h"
 #include "privileges.h"
 
@@ -22,6 +23,15 @@ int stopSignalFd()
     sigaddset(&stopSignals, SIGINT);
     sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
     return signalfd(-1, &stopSignals, SFD_CLOEXEC);
+}
+
+void guardInjection(HelperServer& server)
+{
+    QString why;
+    const bool guarded = installInjectionGuard(&why);
+    if (!guarded)
+        qCWarning(lcHelper).noquote() << "inject-syn will be refused:" << why;
+    server.setInjectionGuard(guarded, why);
 }
 } // namespace
 
@@ -70,6 +80,9 @@ int main(int argc, char* argv[])
     if (const int stale = removeStaleTunDevices())
         qCInfo(lcHelper) << "removed" << stale << "stale pvc TUN device(s)";
     HelperServer server(policy);
+    // Before the capabilities go: nft needs them, and a program the helper runs later would get none.
+    if (geteuid() == 0)
+        guardInjection(server);
     if (stopFd < 0 || !server.listen(parser.value(socketOption), &error)) {
         qCCritical(lcHelper).noquote() << "cannot start:" << error;
         return 1;

@@ -77,6 +77,8 @@ std::optional<Refusal> checkSyn(const QByteArray& packet, const SynRules& rules,
     syn->destination = qFromBigEndian<quint32>(ip + 16);
     if (isSpecialSource(syn->source) || rules.hostAddresses.contains(syn->source))
         return refuse("helper.bad_address", "source is a special address or this host's own");
+    if (rules.subnetEdges.contains(syn->source))
+        return refuse("helper.bad_address", "source is the network or broadcast address of a subnet of this host");
     if (!rules.targetAddresses.contains(syn->destination))
         return refuse("helper.bad_address", "destination is not an address of this host outside 240.0.0.0/4");
 

@@ -17,6 +17,7 @@ inline constexpr int MaxSynBytes = 80;
 
 struct SynRules {
     QList<quint32> hostAddresses; // every address of this host (host byte order): never a source
+    QList<quint32> subnetEdges; // the network and broadcast addresses of this host's subnets: never a source
     QList<quint32> targetAddresses; // the ones a SYN may be addressed to (not loopback, not 240.0.0.0/4)
     QSet<quint16> allowedPorts; // declared with ttcp-allow on this connection
 };
@@ -29,7 +30,8 @@ struct Syn {
 };
 
 // Codes: helper.bad_packet (not an IPv4 TCP SYN as Linux sends them), helper.bad_address (source or
-// destination not allowed), helper.not_yours (destination port not declared on this connection).
+// destination not allowed: a special, broadcast or network address, or this host's own as source), helper.not_yours
+// (destination port not declared on this connection).
 std::optional<Refusal> checkSyn(const QByteArray& packet, const SynRules& rules, Syn* syn);
 
 // RFC 1071, shared with pvcd's SYN builder (core/common/inetchecksum.h).

@@ -1,6 +1,7 @@
 #include "ttcp.h"
 
-#include <QFile>
+#include "injectionguard.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -18,9 +19,6 @@ namespace pvc::helper {
 
 namespace {
 
-constexpr int TimeWait = 0x06; // /proc/net/tcp "st" column (include/net/tcp_states.h)
-constexpr int Listen = 0x0A;
-
 QString systemError(const char* step)
 {
     return QStringLiteral("%1: %2").arg(QLatin1String(step), QString::fromLocal8Bit(strerror(errno)));
@@ -28,67 +26,17 @@ QString systemError(const char* step)
 
 } // namespace
 
-bool tcpPortOwnedBy(const QList<QByteArray>& procNetTcp, quint16 port, uid_t uid)
-{
-    int listeners = 0;
-    for (const QByteArray& text : procNetTcp) {
-        // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...", one socket a line,
-        // the local address as hex ADDRESS:PORT (32 hex digits of address in tcp6).
-        for (const QByteArray& line : text.split('\n')) {
-            const QList<QByteArray> fields = line.simplified().split(' ');
-            if (fields.size() < 8 || !fields[0].endsWith(':'))
-                continue; // the header, or the empty last line
-            bool portOk = false, stateOk = false, uidOk = false;
-            const quint16 localPort = fields[1].mid(fields[1].indexOf(':') + 1).toUShort(&portOk, 16);
-            const int state = fields[3].toInt(&stateOk, 16);
-            const uint owner = fields[7].toUInt(&uidOk, 10);
-            if (!portOk || !stateOk || !uidOk)
-                return false; // a format we do not know: deny
-            if (localPort != port || state == TimeWait)
-                continue;
-            if (owner != uid)
-                return false;
-            listeners += state == Listen;
-        }
-    }
-    return listeners > 0;
-}
-
-QSet<quint64> listenerInodes(const QList<QByteArray>& procNetTcp, quint16 port)
-{
-    QSet<quint64> inodes;
-    for (const QByteArray& text : procNetTcp) {
-        for (const QByteArray& line : text.split('\n')) {
-            const QList<QByteArray> fields = line.simplified().split(' ');
-            if (fields.size() < 10 || !fields[0].endsWith(':'))
-                continue;
-            bool portOk = false, stateOk = false, inodeOk = false;
-            const quint16 localPort = fields[1].mid(fields[1].indexOf(':') + 1).toUShort(&portOk, 16);
-            const int state = fields[3].toInt(&stateOk, 16);
-            const quint64 inode = fields[9].toULongLong(&inodeOk, 10);
-            if (portOk && stateOk && inodeOk && localPort == port && state == Listen)
-                inodes.insert(inode);
-        }
-    }
-    return inodes;
-}
-
 std::optional<Refusal> checkPortOwner(quint16 port, uid_t uid, QSet<quint64>* listeners)
 {
-    QList<QByteArray> tables;
-    for (const char* path : { "/proc/net/tcp", "/proc/net/tcp6" }) {
-        QFile file(QString::fromLatin1(path));
-        if (file.open(QIODevice::ReadOnly))
-            tables << file.readAll();
-        else if (file.exists() || tables.isEmpty()) // tcp6 is absent only without IPv6
-            return Refusal { QStringLiteral("helper.not_yours"),
-                QStringLiteral("cannot read %1").arg(file.fileName()) };
-    }
-    if (!tcpPortOwnedBy(tables, port, uid))
+    QString error;
+    const std::optional<QList<TcpSocket>> sockets = tcpSocketsOn(port, &error);
+    if (!sockets)
+        return Refusal { QStringLiteral("helper.not_yours"), QStringLiteral("cannot list the sockets: %1").arg(error) };
+    if (!tcpPortOwnedBy(*sockets, port, uid))
         return Refusal { QStringLiteral("helper.not_yours"),
             QStringLiteral("you have no listener on TCP port %1, or someone else has a socket on it").arg(port) };
     if (listeners)
-        *listeners = listenerInodes(tables, port); // every socket on the port is uid's: so are these
+        *listeners = listenerInodes(*sockets, port); // every socket on the port is uid's: so are these
     return std::nullopt;
 }
 
@@ -103,6 +51,11 @@ SynRules hostSynRules()
             continue;
         const quint32 address = ntohl(reinterpret_cast<const sockaddr_in*>(entry->ifa_addr)->sin_addr.s_addr);
         rules.hostAddresses << address;
+        const quint32 mask = entry->ifa_netmask
+            ? ntohl(reinterpret_cast<const sockaddr_in*>(entry->ifa_netmask)->sin_addr.s_addr)
+            : ~0U;
+        if (mask < 0xFFFFFFFE) // a /31 or /32 has no network nor broadcast address (RFC 3021)
+            rules.subnetEdges << (address & mask) << (address | ~mask);
         const bool loopback = (entry->ifa_flags & IFF_LOOPBACK) || (address >> 24) == 127;
         if ((entry->ifa_flags & IFF_UP) && !loopback && (address & 0xF0000000) != 0xF0000000)
             rules.targetAddresses << address;
@@ -192,6 +145,13 @@ bool sendSyn(const QByteArray& packet, quint32 destination, QString* error)
     const int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW); // IPPROTO_RAW implies IP_HDRINCL
     if (fd < 0) {
         *error = systemError("socket(SOCK_RAW)");
+        return false;
+    }
+    // The mark the injection guard's rule knows (injectionguard.h): dropped if NAT sends it elsewhere.
+    const quint32 mark = InjectedMark;
+    if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) != 0) {
+        *error = systemError("SO_MARK");
+        ::close(fd);
         return false;
     }
     sockaddr_in to {};

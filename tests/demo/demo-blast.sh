@@ -74,7 +74,7 @@ kill "$erin_pid"
 for _ in $(seq 1 50); do kill -0 "$erin_pid" 2>/dev/null || break; sleep 0.1; done
 ip netns exec "$prefix-erin" setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
   env XDG_RUNTIME_DIR="$work/erin/run" "$bin/pvcd" --project "$work/project.json" --state "$work/erin/state" \
-  --control "$work/erin/run/control.sock" --helper "$work/erin/helper.sock" --test-saboteur >>"$work/erin.log" 2>&1 &
+  --control "$work/erin/run/control.sock" --helper "$work/helpers/erin.sock" --test-saboteur >>"$work/erin.log" 2>&1 &
 echo $! >"$work/erin-saboteur.pid"
 for _ in $(seq 1 100); do pvc erin peers 2>/dev/null | grep -q '^master .*authenticated' && break; sleep 0.2; done
 pvc erin set idle-minutes 0 >/dev/null

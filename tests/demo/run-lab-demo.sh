@@ -61,13 +61,15 @@ start_host() {
   mkdir -p "$work/$node/run" "$work/$node/state"
   chown -R nobody:nogroup "$work/$node"
   chmod 700 "$work/$node/run"
-  in_ns "$node" "$bin/pvc-helper" --socket "$work/$node/helper.sock" --allow-user nobody >"$work/$node-helper.log" 2>&1 & pids+=($!)
-  for _ in $(seq 1 50); do [ -S "$work/$node/helper.sock" ] && break; sleep 0.1; done
+  # The helper's socket sits in a directory only root writes to; it refuses any other (docs/helper.md).
+  install -d -m 755 "$work/helpers"
+  in_ns "$node" "$bin/pvc-helper" --socket "$work/helpers/$node.sock" --allow-user nobody >"$work/$node-helper.log" 2>&1 & pids+=($!)
+  for _ in $(seq 1 50); do [ -S "$work/helpers/$node.sock" ] && break; sleep 0.1; done
   # The master computes nothing itself; volunteers run a Work Queue worker (docs/grid.md).
   local worker=()
   [ "$node" = master ] && worker=(--no-worker)
   as_nobody "$node" "$bin/pvcd" --project "$work/project.json" --state "$work/$node/state" \
-    --control "$work/$node/run/control.sock" --helper "$work/$node/helper.sock" "${worker[@]}" >"$work/$node.log" 2>&1 & pids+=($!)
+    --control "$work/$node/run/control.sock" --helper "$work/helpers/$node.sock" "${worker[@]}" >"$work/$node.log" 2>&1 & pids+=($!)
   for _ in $(seq 1 50); do [ -S "$work/$node/run/control.sock" ] && break; sleep 0.1; done
   if [ "$node" != master ]; then
     # The owner lends the machine even while in use, but holds the grid until the batch step.

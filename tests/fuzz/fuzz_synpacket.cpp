@@ -82,7 +82,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     require(field || packet == bytes, "the decoded packet differs");
     (void)parseSynRequest({ { QStringLiteral("packet"), QString::fromLatin1(bytes) } }, &packet);
 
-    // ttcp-allow's and capture-syn's port check, on the bytes as /proc/net/tcp text.
-    (void)tcpPortOwnedBy({ bytes }, 8080, 65534);
+    // ttcp-allow's and capture-syn's port check, on the bytes as the kernel's sock_diag reply.
+    QList<TcpSocket> sockets;
+    bool done = false;
+    if (parseInetDiagReply(bytes, 7, &sockets, &done))
+        (void)tcpPortOwnedBy(sockets, 8080, 65534);
     return 0;
 }

@@ -62,6 +62,7 @@ private Q_SLOTS:
     void overlapsAndSecondDnsAreRefused();
     void connectionsPerUserAreCapped();
     void impostorHelperIsRefused();
+    void unsafeSocketDirectoryIsRefused();
     void sigtermRemovesTheSocket();
 
 private:
@@ -141,10 +142,14 @@ void TstHelper::initTestCase()
     QCOMPARE(status.st_mode & 0777, 0600u);
     // Serving, it keeps only CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE, bounding set included,
     // with no_new_privs (ip netns exec execs the helper: same pid).
-    QFile procStatus(QStringLiteral("/proc/%1/status").arg(m_helper->processId()));
-    QVERIFY(procStatus.open(QIODevice::ReadOnly));
-    const QString fields = QString::fromLatin1(procStatus.readAll());
+    // The socket appears a moment before the drop: wait for the effective set, set last.
+    const auto readStatus = [&] {
+        QFile procStatus(QStringLiteral("/proc/%1/status").arg(m_helper->processId()));
+        return procStatus.open(QIODevice::ReadOnly) ? QString::fromLatin1(procStatus.readAll()) : QString();
+    };
     const QString kept = QStringLiteral("0000000000003400"); // bits 10, 12, 13
+    QTRY_VERIFY_WITH_TIMEOUT(readStatus().contains("CapEff:\t"_L1 + kept), 2000);
+    const QString fields = readStatus();
     for (const char* set : { "CapEff", "CapPrm", "CapBnd" })
         QVERIFY2(fields.contains(QStringLiteral("%1:\t%2").arg(QLatin1String(set), kept)), qPrintable(fields));
     QVERIFY2(fields.contains("CapInh:\t0000000000000000"_L1), qPrintable(fields));
@@ -409,6 +414,23 @@ void TstHelper::impostorHelperIsRefused()
     impostor.waitForFinished(5000);
     QVERIFY2(
         probe.output.contains("helper.protocol"_L1) && probe.output.contains("not root"_L1), qPrintable(probe.output));
+}
+
+// Issue 15: a socket directory someone else owns, or may write to, would let them swap the socket for theirs.
+void TstHelper::unsafeSocketDirectoryIsRefused()
+{
+    const QString nobodys = m_dir.filePath(QStringLiteral("nobodys"));
+    const QString open = m_dir.filePath(QStringLiteral("open"));
+    QVERIFY(QDir().mkpath(nobodys) && QDir().mkpath(open));
+    QCOMPARE(run(QStringLiteral("chown"), { QStringLiteral("nobody:nogroup"), nobodys }).exitCode, 0);
+    QCOMPARE(run(QStringLiteral("chmod"), { QStringLiteral("1777"), open }).exitCode, 0);
+    for (const QString& dir : { nobodys, open }) {
+        const RunResult helper = inNamespace({ binary(QStringLiteral("pvc-helper")), QStringLiteral("--socket"),
+            dir + QStringLiteral("/helper.sock"), QStringLiteral("--allow-user"), QStringLiteral("nobody") });
+        QCOMPARE(helper.exitCode, 1);
+        QVERIFY2(helper.output.contains("writable by it alone"_L1), qPrintable(helper.output));
+        QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/helper.sock")));
+    }
 }
 
 void TstHelper::sigtermRemovesTheSocket()

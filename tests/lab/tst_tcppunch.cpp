@@ -81,6 +81,7 @@ private Q_SLOTS:
     void traversingTcpThroughHostFirewall_data();
     void traversingTcpThroughHostFirewall();
     void traversingTcpFailsThroughFirewallRouter();
+    void injectedSynStaysOnThisHost();
     void helperRefusesWhatIsNotYours();
 
 private:
@@ -94,6 +95,17 @@ private:
     {
         session->write(line.toLatin1() + '\n');
         return waitFor(session, step, 5000);
+    }
+
+    // A `helper` probe's answer to a line: "ok" or the error code.
+    QString answerCode(QProcess* session, const QString& line)
+    {
+        const QJsonObject answer = ask(session, line, line.section(u' ', 0, 0));
+        return answer.value("ok"_L1).toBool() ? u"ok"_s : answer.value("code"_L1).toString();
+    }
+    QString injectCode(QProcess* session, const QByteArray& packet)
+    {
+        return answerCode(session, "inject "_L1 + QString::fromLatin1(packet.toBase64()));
     }
 
     std::unique_ptr<LabNetwork> m_lab;
@@ -286,6 +298,47 @@ void TstTcpPunch::traversingTcpFailsThroughFirewallRouter()
     session->closeWriteChannel();
 }
 
+// Issue 15: an output DNAT rule that would send "a SYN to this host" elsewhere does not make the helper an
+// injector of spoofed SYNs: its mark meets the injection guard's drop rule (sendto: EPERM). Nor may a SYN come
+// from the network or broadcast address of this host's subnet.
+void TstTcpPunch::injectedSynStaysOnThisHost()
+{
+    const QString server = u"pub"_s;
+    const QString self = m_lab->address(server);
+    const QString broker = m_lab->address(u"broker"_s);
+    const QString peer = m_lab->publicAddress(u"hcone"_s);
+    QProcess* session = probe(server, { u"helper"_s, helperSocket(server) });
+    const auto code = [&](const QString& line) { return answerCode(session, line); };
+    const auto inject = [&](const QByteArray& packet) { return injectCode(session, packet); };
+    const auto guardDrops = [&] {
+        const QString rules = m_lab->exec(server, { u"nft"_s, u"list"_s, u"table"_s, u"ip"_s, u"pvc_helper"_s }).out;
+        const qsizetype at = rules.indexOf("counter packets "_L1);
+        return at < 0 ? -1 : rules.mid(at + 16).section(u' ', 0, 0).toInt();
+    };
+    QCOMPARE(code(u"listen 5033"_s), u"ok"_s);
+    QCOMPARE(code(u"allow 5033"_s), u"ok"_s);
+    QCOMPARE(guardDrops(), 0);
+    QCOMPARE(inject(makeSyn(peer, 40010, self, 5033)), u"ok"_s);
+
+    const QString natRule = u"table ip pvct_dnat { chain out { type nat hook output priority -100; "
+                            "ip daddr %1 tcp dport 5033 dnat to %2; }; }"_s.arg(self, broker);
+    QCOMPARE(m_lab->exec(server, { u"nft"_s, natRule }).exitCode, 0);
+    const auto removeNat = qScopeGuard([&] { m_lab->exec(server, { u"nft"_s, u"delete table ip pvct_dnat"_s }); });
+    QCOMPARE(inject(makeSyn(peer, 40011, self, 5033)), u"helper.inject_failed"_s);
+    QCOMPARE(guardDrops(), 1);
+
+    // "inet 198.18.0.10/16 ...": the subnet's first and last addresses (the lab sets no "brd" of its own).
+    const QString address = m_lab->exec(server, { u"ip"_s, u"-o"_s, u"-4"_s, u"addr"_s, u"show"_s, u"to"_s, self }).out;
+    const QPair<QHostAddress, int> subnet
+        = QHostAddress::parseSubnet(address.section(" inet "_L1, 1).section(u' ', 0, 0));
+    QVERIFY2(subnet.second > 0 && subnet.second < 31, qPrintable(address));
+    const quint32 network = subnet.first.toIPv4Address();
+    const QString broadcast = QHostAddress(network | (0xFFFFFFFFu >> subnet.second)).toString();
+    QCOMPARE(inject(makeSyn(QHostAddress(network).toString(), 40013, self, 5033)), u"helper.bad_address"_s);
+    QCOMPARE(inject(makeSyn(broadcast, 40012, self, 5033)), u"helper.bad_address"_s);
+    session->closeWriteChannel();
+}
+
 void TstTcpPunch::helperRefusesWhatIsNotYours()
 {
     const QString server = u"pub"_s;
@@ -293,12 +346,8 @@ void TstTcpPunch::helperRefusesWhatIsNotYours()
     QProcess* root = m_lab->spawn(server, { u"socat"_s, u"TCP4-LISTEN:7000,reuseaddr,fork"_s, u"SYSTEM:true"_s });
     QVERIFY(root && m_lab->waitForListening(server, 7000));
     QProcess* session = probe(server, { u"helper"_s, helperSocket(server) });
-    const auto code = [&](const QString& line) {
-        const QJsonObject answer = ask(session, line, line.section(u' ', 0, 0));
-        return answer.value("ok"_L1).toBool() ? u"ok"_s : answer.value("code"_L1).toString();
-    };
-    const auto inject
-        = [&](const QByteArray& packet) { return code("inject "_L1 + QString::fromLatin1(packet.toBase64())); };
+    const auto code = [&](const QString& line) { return answerCode(session, line); };
+    const auto inject = [&](const QByteArray& packet) { return injectCode(session, packet); };
 
     const QString nowhere = m_lab->address(u"broker"_s) + u":9"_s; // where the probe's own SYNs go
     const QString elsewhere = m_lab->address(u"broker"_s) + u":10"_s;

@@ -3,16 +3,25 @@
 // The helper's own sources are compiled in: it links no library of ours but the frame codec.
 #include "connectivity/tcppunch.h"
 #include "synpacket.h"
+#include "tcpsockets.h"
 #include "ttcp.h"
 
 #include <QJsonObject>
+#include <QTcpServer>
 #include <QTest>
 #include <QtEndian>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using pvc::helper::checkSyn;
 using pvc::helper::Syn;
 using pvc::helper::SynRules;
+using pvc::helper::TcpSocket;
 
 namespace {
 
@@ -83,6 +92,7 @@ SynRules serverRules()
 {
     SynRules rules;
     rules.hostAddresses = { 0x7F000001, Server, 0xF0090002 }; // lo, eth0, pvc0
+    rules.subnetEdges = { 0xC6120000, 0xC612FFFF }; // eth0's 198.18.0.0/16
     rules.targetAddresses = { Server };
     rules.allowedPorts = { ServerPort };
     return rules;
@@ -95,14 +105,30 @@ QByteArray u32(quint32 value)
     return bytes;
 }
 
-QByteArray procNetTcp(const QList<QByteArray>& sockets)
+// A reply as the kernel sends it: one SOCK_DIAG_BY_FAMILY message per socket, then NLMSG_DONE.
+QByteArray diagReply(const QList<TcpSocket>& sockets, quint32 sequence)
 {
-    QByteArray text
-        = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
-    int line = 0;
-    for (const QByteArray& socket : sockets)
-        text += "   " + QByteArray::number(line++) + ": " + socket + " 0 0 4242 1 0000000000000000 100 0 0 10 0\n";
-    return text;
+    QByteArray reply;
+    const auto message = [&](quint16 type, const QByteArray& payload) {
+        nlmsghdr header {};
+        header.nlmsg_len = NLMSG_LENGTH(payload.size());
+        header.nlmsg_type = type;
+        header.nlmsg_flags = NLM_F_MULTI;
+        header.nlmsg_seq = sequence;
+        reply += QByteArray(reinterpret_cast<const char*>(&header), sizeof(header)) + payload;
+        reply += QByteArray(NLMSG_ALIGN(header.nlmsg_len) - header.nlmsg_len, 0);
+    };
+    for (const TcpSocket& socket : sockets) {
+        inet_diag_msg diag {};
+        diag.idiag_family = AF_INET;
+        diag.idiag_state = quint8(socket.state);
+        diag.id.idiag_sport = htons(socket.port);
+        diag.idiag_uid = socket.uid;
+        diag.idiag_inode = quint32(socket.inode);
+        message(SOCK_DIAG_BY_FAMILY, QByteArray(reinterpret_cast<const char*>(&diag), sizeof(diag)));
+    }
+    message(NLMSG_DONE, QByteArray(4, 0));
+    return reply;
 }
 
 } // namespace
@@ -116,6 +142,8 @@ private Q_SLOTS:
     void requestFields();
     void portOwnership_data();
     void portOwnership();
+    void malformedDiagReplies();
+    void kernelListsOurListener();
     void rewriteMakesWhatTheHelperAccepts();
     void rewriteRefusesWhatIsNoSyn();
 };
@@ -152,6 +180,8 @@ void TstSynPacket::checks_data()
     QTest::newRow("from class E") << linuxSyn(0xF0090003) << badAddress;
     QTest::newRow("from broadcast") << linuxSyn(0xFFFFFFFF) << badAddress;
     QTest::newRow("from this host") << linuxSyn(Server) << badAddress;
+    QTest::newRow("from the subnet's broadcast") << linuxSyn(0xC612FFFF) << badAddress;
+    QTest::newRow("from the subnet's network address") << linuxSyn(0xC6120000) << badAddress;
     QTest::newRow("to another host") << linuxSyn(ClientPublic, 0xC612000B) << badAddress;
     QTest::newRow("to loopback") << linuxSyn(ClientPublic, 0x7F000001) << badAddress;
     QTest::newRow("to this host's overlay address") << linuxSyn(ClientPublic, 0xF0090002) << badAddress;
@@ -235,35 +265,72 @@ void TstSynPacket::requestFields()
 
 void TstSynPacket::portOwnership_data()
 {
-    QTest::addColumn<QList<QByteArray>>("tables");
-    QTest::addColumn<bool>("owned"); // port 0x1F90 (8080) by uid 65534
+    QTest::addColumn<QList<TcpSocket>>("sockets");
+    QTest::addColumn<bool>("owned"); // port 8080 by uid 65534
 
-    // local_address rem_address st tx:rx tr:when retrnsmt uid
-    const QByteArray listener = "00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 65534";
-    const QByteArray connecting = "0202130C:1F90 0A0012C6:9C4B 02 00000000:00000000 01:00000064 00000000 65534";
-    const QByteArray rootListener = "0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0";
-    const QByteArray rootConnection = "0202130C:1F90 0B0012C6:0050 01 00000000:00000000 00:00000000 00000000 0";
-    const QByteArray timeWait = "0202130C:1F90 0B0012C6:0051 06 00000000:00000000 03:00000064 00000000 0";
-    const QByteArray otherPort = "00000000:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0";
-    const QByteArray v6Listener = "00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A "
-                                  "00000000:00000000 00:00000000 00000000 1000";
-    QTest::newRow("our listener") << QList { procNetTcp({ listener }) } << true;
-    QTest::newRow("our listener and connect()") << QList { procNetTcp({ listener, connecting }) } << true;
-    QTest::newRow("and someone's TIME_WAIT") << QList { procNetTcp({ listener, timeWait }) } << true;
-    QTest::newRow("someone else's port") << QList { procNetTcp({ listener, otherPort }) } << true;
-    QTest::newRow("no listener") << QList { procNetTcp({ connecting }) } << false;
-    QTest::newRow("nothing") << QList { procNetTcp({}) } << false;
-    QTest::newRow("root listens too") << QList { procNetTcp({ listener, rootListener }) } << false;
-    QTest::newRow("root connects from it") << QList { procNetTcp({ listener, rootConnection }) } << false;
-    QTest::newRow("another user on IPv6") << QList { procNetTcp({ listener }), procNetTcp({ v6Listener }) } << false;
-    QTest::newRow("unknown format") << QList { procNetTcp({ listener, "00000000:1F90 x 0A y z w nobody" }) } << false;
+    const TcpSocket listener { 8080, TCP_LISTEN, 65534, 11 };
+    const TcpSocket connecting { 8080, TCP_SYN_SENT, 65534, 12 };
+    const TcpSocket rootListener { 8080, TCP_LISTEN, 0, 13 };
+    const TcpSocket rootConnection { 8080, TCP_ESTABLISHED, 0, 14 };
+    const TcpSocket timeWait { 8080, TCP_TIME_WAIT, 0, 0 };
+    const TcpSocket otherPort { 8081, TCP_LISTEN, 0, 15 };
+    const TcpSocket v6Listener { 8080, TCP_LISTEN, 1000, 16 };
+    QTest::newRow("our listener") << QList { listener } << true;
+    QTest::newRow("our listener and connect()") << QList { listener, connecting } << true;
+    QTest::newRow("and someone's TIME_WAIT") << QList { listener, timeWait } << true;
+    QTest::newRow("someone else's port") << QList { listener, otherPort } << true;
+    QTest::newRow("no listener") << QList { connecting } << false;
+    QTest::newRow("nothing") << QList<TcpSocket> {} << false;
+    QTest::newRow("root listens too") << QList { listener, rootListener } << false;
+    QTest::newRow("root connects from it") << QList { listener, rootConnection } << false;
+    QTest::newRow("another user on IPv6") << QList { listener, v6Listener } << false;
+    QTest::newRow("a connection request") << QList { listener, TcpSocket { 8080, TCP_SYN_RECV, 0, 0 } } << true;
+    QTest::newRow("someone's simultaneous open")
+        << QList { listener, TcpSocket { 8080, TCP_SYN_RECV, 0, 17 } } << false;
 }
 
 void TstSynPacket::portOwnership()
 {
-    QFETCH(QList<QByteArray>, tables);
+    QFETCH(QList<TcpSocket>, sockets);
     QFETCH(bool, owned);
-    QCOMPARE(pvc::helper::tcpPortOwnedBy(tables, 8080, 65534), owned);
+    QCOMPARE(pvc::helper::tcpPortOwnedBy(sockets, 8080, 65534), owned);
+    // The same sockets through the kernel's reply format.
+    QList<TcpSocket> parsed;
+    bool done = false;
+    QVERIFY(pvc::helper::parseInetDiagReply(diagReply(sockets, 7), 7, &parsed, &done));
+    QVERIFY(done);
+    QCOMPARE(pvc::helper::tcpPortOwnedBy(parsed, 8080, 65534), owned);
+}
+
+// What is not a reply to this request is refused, never half read.
+void TstSynPacket::malformedDiagReplies()
+{
+    const QByteArray good = diagReply({ { 8080, TCP_LISTEN, 65534, 11 } }, 7);
+    QList<TcpSocket> sockets;
+    bool done = false;
+    QVERIFY(!pvc::helper::parseInetDiagReply(good, 8, &sockets, &done)); // another sequence number
+    QVERIFY(!pvc::helper::parseInetDiagReply(good.left(20), 7, &sockets, &done)); // cut in a message
+    QByteArray longer = good;
+    longer[0] = char(0xFF); // a length past the buffer
+    QVERIFY(!pvc::helper::parseInetDiagReply(longer, 7, &sockets, &done));
+    QByteArray error = good;
+    error[4] = char(NLMSG_ERROR);
+    QVERIFY(!pvc::helper::parseInetDiagReply(error, 7, &sockets, &done));
+}
+
+// The real kernel, as this (unprivileged) user: a listener of ours is found, and is ours.
+void TstSynPacket::kernelListsOurListener()
+{
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QString error;
+    const auto sockets = pvc::helper::tcpSocketsOn(server.serverPort(), &error);
+    QVERIFY2(sockets, qPrintable(error));
+    QVERIFY(pvc::helper::tcpPortOwnedBy(*sockets, server.serverPort(), getuid()));
+    QCOMPARE(pvc::helper::listenerInodes(*sockets, server.serverPort()).size(), 1);
+    QVERIFY(!pvc::helper::tcpPortOwnedBy(*sockets, server.serverPort(), getuid() + 1));
+    for (const TcpSocket& socket : *sockets)
+        QCOMPARE(socket.port, server.serverPort()); // the kernel's port filter
 }
 
 void TstSynPacket::rewriteMakesWhatTheHelperAccepts()
