@@ -25,6 +25,8 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+// Optional, as in libFuzzer: called once before the first input.
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) __attribute__((weak));
 // Provided by the sanitizer runtimes when they are linked in.
 extern "C" void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
 
@@ -238,6 +240,8 @@ int main(int argc, char** argv)
     if (iterations < 0 || seconds <= 0)
         return usage(argv[0]);
     installCrashHandlers(std::filesystem::path(argv[0]).filename().string());
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
 
     std::error_code error;
     if (std::filesystem::is_regular_file(corpus, error)) {
