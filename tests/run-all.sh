@@ -12,6 +12,6 @@ ctest --test-dir "$src/build" --output-on-failure --label-exclude bench -j 2 | t
 echo "tests: building with -fsanitize=address,undefined and running the unit tests under it"
 "$src/tests/build.sh" "$src/build-asan" --target pvc-unit-tests -- -DPVC_SANITIZE=ON -DPVC_BUILD_GUI=OFF
 ctest --test-dir "$src/build-asan" --output-on-failure -L unit -j 2
-echo "tests: the daemons that read hostile input (pvcd, pvc-broker, pvc-admin serve) under ASan and UBSan"
+echo "tests: the daemons that read hostile input (pvcd, pvc-broker, pvc-admin serve, pvc-helper) under ASan and UBSan"
 "$src/tests/build.sh" "$src/build-asan" --target pvc-hostile-input-tests -- -DPVC_SANITIZE=ON -DPVC_BUILD_GUI=OFF
 ctest --test-dir "$src/build-asan" --output-on-failure -L hostile -j 2
