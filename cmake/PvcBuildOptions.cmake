@@ -13,6 +13,13 @@ if(PVC_SANITIZE)
         -fno-sanitize-recover=undefined)
     target_link_options(pvc_build_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(PVC_TSAN)
+    if(PVC_SANITIZE)
+        message(FATAL_ERROR "PVC_TSAN and PVC_SANITIZE cannot be combined: build them in separate trees")
+    endif()
+    target_compile_options(pvc_build_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(pvc_build_options INTERFACE -fsanitize=thread)
+endif()
 
 # A binary records only the shared libraries it uses: the broker and pvc-admin do not load miniupnpc
 # or D-Bus because a module they link has them as a private dependency.

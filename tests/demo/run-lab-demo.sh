@@ -41,7 +41,10 @@ step "Building the lab: internet 198.18.0.0/16; homes 198.19.2-5.0/24 behind a c
 "$lab" up "$src/tests/demo/demo.topo" "$prefix" >/dev/null
 
 step "The project admin makes the master CA and the project bundle, and sets the global policy"
-"$bin/pvc-admin" init --dir "$work/admin" --name "Demo Grid" --broker 198.18.0.2:7400 --broker 198.18.0.4:7400 --network 240.7.0.0/16 --domain pvc
+# The bundle pins each broker's TLS certificate: its fingerprint, as `pvc-broker --fingerprint` prints it.
+fp1=$("$bin/pvc-broker" --state "$work/broker1" --fingerprint)
+fp2=$("$bin/pvc-broker" --state "$work/broker2" --fingerprint)
+"$bin/pvc-admin" init --dir "$work/admin" --name "Demo Grid" --broker "198.18.0.2:7400=$fp1" --broker "198.18.0.4:7400=$fp2" --network 240.7.0.0/16 --domain pvc
 "$bin/pvc-admin" policy set --dir "$work/admin" "$src/tests/demo/demo-policy.json"
 # The bundle is what an installer ships: readable by everyone (the admin directory itself is 0700).
 install -m 644 "$work/admin/project.json" "$work/project.json"

@@ -8,6 +8,7 @@
 // reaches any network: its brokers are unreachable. data-publish and data-fetch are left out: they name
 // files to read and write, as the user running the fuzzer.
 #include "coordinator/daemon.h"
+#include "fuzzrequire.h"
 #include "ipc/frame.h"
 #include "isolatedapp.h"
 #include "security/certificates.h"
@@ -33,14 +34,6 @@ namespace {
 
 constexpr int AnswerWaitMs = 20;
 constexpr int InputsPerConnection = 1000;
-
-void require(bool condition, const char* what)
-{
-    if (!condition) {
-        std::fprintf(stderr, "fuzz_controlapi: %s\n", what);
-        std::abort();
-    }
-}
 
 struct World {
     QTemporaryDir dir;

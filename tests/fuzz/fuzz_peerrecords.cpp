@@ -10,6 +10,7 @@
 // probed nowhere. The session starts again when alice closes it, and every 500 records, so that offers are
 // tried on fresh tunnels too.
 #include "coordinator/tunnelmanager.h"
+#include "fuzzrequire.h"
 #include "isolatedapp.h"
 #include "security/certificates.h"
 #include "security/keys.h"
@@ -33,14 +34,6 @@ namespace {
 constexpr int RecordsPerSession = 500;
 const QString Peer = QStringLiteral("mallory");
 const QString PeerIp = QStringLiteral("240.7.0.3");
-
-void require(bool condition, const char* what)
-{
-    if (!condition) {
-        std::fprintf(stderr, "fuzz_peerrecords: %s\n", what);
-        std::abort();
-    }
-}
 
 struct Member {
     QByteArray key = keys::generateEd25519().value().privatePem;

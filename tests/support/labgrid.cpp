@@ -105,8 +105,20 @@ bool LabGrid::start()
         QProcess admin;
         QStringList arguments { QStringLiteral("init"), QStringLiteral("--dir"), masterDir(), QStringLiteral("--name"),
             QStringLiteral("Lab Grid"), QStringLiteral("--network"), network(), QStringLiteral("--domain"), domain() };
-        for (const QString& node : std::as_const(m_brokerNodes))
-            arguments << QStringLiteral("--broker") << brokerAddress(node);
+        // As an admin would: each broker's TLS fingerprint (its key made now, as the broker's user), then the
+        // bundle that pins it.
+        for (const QString& node : std::as_const(m_brokerNodes)) {
+            const RunResult fingerprint = m_lab.exec(node,
+                { binary(QStringLiteral("pvc-broker")), QStringLiteral("--state"),
+                    nobodyDir(brokerKey(node) + QStringLiteral("-state")), QStringLiteral("--fingerprint") },
+                10000, nobody);
+            if (fingerprint.exitCode != 0) {
+                m_error = QStringLiteral("pvc-broker --fingerprint failed: ") + fingerprint.err;
+                return false;
+            }
+            arguments << QStringLiteral("--broker")
+                      << brokerAddress(node) + QLatin1Char('=') + fingerprint.out.trimmed();
+        }
         admin.start(binary(QStringLiteral("pvc-admin")), arguments);
         admin.waitForFinished(30000);
         if (admin.exitStatus() != QProcess::NormalExit || admin.exitCode() != 0) {
