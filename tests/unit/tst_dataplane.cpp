@@ -13,13 +13,13 @@ using namespace pvc::core;
 
 // Heap allocations made on a data-plane thread: malloc() itself is counted, so Qt, the C++ runtime and
 // OpenSSL are all seen. A thread counts once a CountingFilter has run on it, which only happens on a
-// data-plane thread. AddressSanitizer owns malloc() in its builds, so there the test is skipped.
+// data-plane thread. AddressSanitizer and ThreadSanitizer own malloc() in their builds: there it is skipped.
 namespace {
 thread_local bool t_onDataPlane = false;
 std::atomic<long> g_dataPlaneAllocations { 0 };
 } // namespace
 
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 static constexpr bool CountingAllocations = false;
 #else
 static constexpr bool CountingAllocations = true;
