@@ -51,6 +51,12 @@ struct HelperServer::Connection {
         QSet<quint64> listeners; // the caller's listening sockets on the port when it was armed
         QList<quint32> sources; // this host's addresses when it was armed: a SYN from elsewhere is skipped
     };
+    explicit Connection(int socket)
+        : fd(socket)
+    {
+    }
+    Connection(const Connection&) = delete; // it owns descriptors
+    Connection& operator=(const Connection&) = delete;
     ~Connection()
     {
         for (auto tun = tuns.cbegin(); tun != tuns.cend(); ++tun)
