@@ -30,6 +30,8 @@ public:
     ~HelperServer(); // closes every connection and removes the socket file
 
     bool listen(const QString& path, QString* error);
+    // A listening socket someone else made (socket activation): served, and left in place at the end.
+    void adopt(int listenFd) { m_listenFd = listenFd; }
     // Whether the injection guard's rule is in place (injectionguard.h); without it inject-syn is refused.
     void setInjectionGuard(bool installed, const QString& why)
     {

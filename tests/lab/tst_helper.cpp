@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void connectionsPerUserAreCapped();
     void impostorHelperIsRefused();
     void unsafeSocketDirectoryIsRefused();
+    void socketActivation();
     void sigtermRemovesTheSocket();
 
 private:
@@ -431,6 +433,39 @@ void TstHelper::unsafeSocketDirectoryIsRefused()
         QVERIFY2(helper.output.contains("writable by it alone"_L1), qPrintable(helper.output));
         QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/helper.sock")));
     }
+}
+
+// Issue 15: the socket made by someone else (systemd's pvc-helper.socket; here systemd-socket-activate, which
+// speaks the same protocol) and passed at the first connection. The helper serves it, and leaves it in place.
+void TstHelper::socketActivation()
+{
+    const QString activator = QStandardPaths::findExecutable(QStringLiteral("systemd-socket-activate"));
+    if (activator.isEmpty())
+        QSKIP("systemd-socket-activate is missing (package systemd)");
+    const QString socket = m_dir.filePath(QStringLiteral("activated.sock"));
+    QProcess helper;
+    helper.setProcessChannelMode(QProcess::MergedChannels);
+    helper.start(QStringLiteral("ip"),
+        { QStringLiteral("netns"), QStringLiteral("exec"), m_ns, QStringLiteral("sh"), QStringLiteral("-c"),
+            QStringLiteral("exec \"$0\" -l \"$1\" \"$2\" --allow-user nobody"), activator, socket,
+            binary(QStringLiteral("pvc-helper")) });
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(socket) || helper.state() == QProcess::NotRunning, 5000);
+    // Open to all, as a socket unit's SocketMode can make it: the helper's own check of the caller is what
+    // keeps the others out.
+    QCOMPARE(chmod(QFile::encodeName(socket).constData(), 0666), 0);
+    const RunResult probe = run(QStringLiteral("setpriv"),
+        asNobody + QStringList { binary(QStringLiteral("pvc-helperprobe")), socket, QStringLiteral("hello") });
+    QVERIFY2(probe.output.contains("\"hello\""_L1) && probe.exitCode == 0, qPrintable(probe.output));
+    const RunResult stranger = run(QStringLiteral("setpriv"),
+        { QStringLiteral("--reuid=daemon"), QStringLiteral("--regid=daemon"), QStringLiteral("--clear-groups"),
+            binary(QStringLiteral("pvc-helperprobe")), socket, QStringLiteral("hello") });
+    QVERIFY2(stranger.output.contains("helper.denied"_L1), qPrintable(stranger.output));
+    helper.terminate();
+    QVERIFY(helper.waitForFinished(5000));
+    const QString log = QString::fromLocal8Bit(helper.readAll());
+    QCOMPARE(helper.exitCode(), 0);
+    QVERIFY2(!log.contains("listening on"_L1), qPrintable(log)); // it made no socket of its own
+    QVERIFY2(QFileInfo::exists(socket), "the activated socket is the activator's to remove");
 }
 
 void TstHelper::sigtermRemovesTheSocket()
