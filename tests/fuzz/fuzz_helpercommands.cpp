@@ -37,6 +37,7 @@ struct World {
     World()
     {
         require(dir.isValid(), "a temporary folder");
+        removedAtExit(dir.path());
         AccessPolicy policy;
         policy.uid = geteuid();
         policy.userGid = getegid();
@@ -125,7 +126,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     if (size > 4096) // the helper's frame limit (docs/helper.md, "Frames")
         return 0;
-    static World world;
-    world.request(QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)));
+    // Never destroyed: its threads (and Qt's) may still run while the process exits.
+    static World* world = new World;
+    world->request(QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)));
     return 0;
 }

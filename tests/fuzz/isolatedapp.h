@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QLoggingCategory>
 #include <cstdio>
 #include <cstdlib>
@@ -21,4 +22,13 @@ inline void startIsolatedApplication(const char* name)
     static char* argv[] = { const_cast<char*>(name), nullptr };
     new QCoreApplication(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("*=false"));
+}
+
+// A folder for a World that is never destroyed (its threads may outlive main): removed at exit all the same.
+inline QString removedAtExit(const QString& path)
+{
+    static QString folder;
+    folder = path;
+    std::atexit([] { QDir(folder).removeRecursively(); });
+    return path;
 }
