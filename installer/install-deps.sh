@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages listed in installer/debian-packages.txt, and nothing from elsewhere.
+# Installs the Debian 12 packages listed in installer/debian-packages.txt (or in the list file given), and
+# nothing from elsewhere.
+#   install-deps.sh [LIST]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t packages < <(grep -vE '^\s*(#|$)' "$here/debian-packages.txt")
+list=${1:-$here/debian-packages.txt}
+mapfile -t packages < <(grep -vE '^\s*(#|$)' "$list")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -26,7 +26,9 @@ else
   mapfile -t targets < <(sed -n -e 's/^set(PVC_FUZZ_TARGETS \(.*\))$/\1/p' \
     -e 's/^list(APPEND PVC_FUZZ_TARGETS \(.*\))$/\1/p' "$src/tests/fuzz/CMakeLists.txt" | tr ' ' '\n' | grep -v '^$')
 fi
-command -v clang++ >/dev/null || { echo "bench_fuzz: clang++ is missing (apt install clang libclang-rt-14-dev)" >&2; exit 2; }
+# clang and its libFuzzer runtime, from Debian (installer/fuzz-packages.txt), beside the build's own packages.
+"$src/installer/install-deps.sh"
+"$src/installer/install-deps.sh" "$src/installer/fuzz-packages.txt"
 
 echo "bench_fuzz: building ${#targets[@]} targets with libFuzzer in $build"
 CC=clang CXX=clang++ cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
