@@ -1,5 +1,7 @@
 // pvc-helper as a user meets it (docs/helper.md): the helper runs as root in a network namespace of
 // its own, and its client, pvc-helperprobe, runs there as `nobody`. Needs root; skipped otherwise.
+#include "helperlab.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -15,37 +17,7 @@
 
 using namespace Qt::StringLiterals;
 
-namespace {
-
-struct RunResult {
-    int exitCode = -1;
-    QString output;
-};
-
-RunResult run(const QString& program, const QStringList& arguments, int timeoutMs = 15000)
-{
-    QProcess process;
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(program, arguments);
-    if (!process.waitForFinished(timeoutMs)) {
-        process.kill();
-        process.waitForFinished(5000);
-        return { -1, QStringLiteral("timed out: ") + QString::fromLocal8Bit(process.readAll()) };
-    }
-    const int exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    return { exitCode, QString::fromLocal8Bit(process.readAll()) };
-}
-
-QString binary(const QString& name)
-{
-    const QString dir = qEnvironmentVariable("PVC_BIN_DIR", QCoreApplication::applicationDirPath() + "/../../bin"_L1);
-    return QDir(dir).absoluteFilePath(name);
-}
-
-const QStringList asNobody { QStringLiteral("--reuid=nobody"), QStringLiteral("--regid=nogroup"),
-    QStringLiteral("--clear-groups") };
-
-} // namespace
+using namespace pvc::test::helperlab;
 
 class TstHelper : public QObject {
     Q_OBJECT
@@ -62,9 +34,6 @@ private Q_SLOTS:
     void closeDeletesTheDeviceAnyway();
     void overlapsAndSecondDnsAreRefused();
     void connectionsPerUserAreCapped();
-    void impostorHelperIsRefused();
-    void unsafeSocketDirectoryIsRefused();
-    void socketActivation();
     void sigtermRemovesTheSocket();
 
 private:
@@ -115,15 +84,13 @@ void TstHelper::initTestCase()
     }
 
     m_ns = QStringLiteral("pvct-helper-%1").arg(QCoreApplication::applicationPid());
-    const RunResult added = ip({ QStringLiteral("netns"), QStringLiteral("add"), m_ns });
-    QVERIFY2(added.exitCode == 0, qPrintable(added.output));
+    QString error;
+    QVERIFY2(addNamespace(m_ns, &error), qPrintable(error));
     m_nsCreated = true;
 
     // nobody must reach the socket's directory; the socket itself is the helper's to guard.
     QVERIFY(m_dir.isValid());
-    QFile::setPermissions(m_dir.path(),
-        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ExeGroup
-            | QFileDevice::ExeOther);
+    QVERIFY(openToNobody(m_dir.path()));
     m_socket = m_dir.filePath(QStringLiteral("helper.sock"));
     // Left behind by a killed helper: a persistent pvc device goes at start; another TUN is not the helper's.
     for (const char* name : { "pvc9", "tun5" })
@@ -392,80 +359,6 @@ void TstHelper::connectionsPerUserAreCapped()
         holder->closeWriteChannel();
         QVERIFY(holder->waitForFinished(5000));
     }
-}
-
-// Issue 15: pvcd checks its helper. A process that listens where the helper should, but is not root (here
-// pvc-helper itself run as nobody), is refused before anything is asked of it.
-void TstHelper::impostorHelperIsRefused()
-{
-    const QString dir = m_dir.filePath(QStringLiteral("impostor"));
-    QVERIFY(QDir().mkpath(dir));
-    QCOMPARE(run(QStringLiteral("chown"), { QStringLiteral("nobody:nogroup"), dir }).exitCode, 0);
-    const QString socket = dir + QStringLiteral("/helper.sock");
-    QProcess impostor;
-    impostor.setProcessChannelMode(QProcess::MergedChannels);
-    impostor.start(QStringLiteral("setpriv"),
-        asNobody
-            + QStringList { binary(QStringLiteral("pvc-helper")), QStringLiteral("--socket"), socket,
-                QStringLiteral("--allow-user"), QStringLiteral("nobody") });
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(socket) || impostor.state() == QProcess::NotRunning, 5000);
-    QVERIFY2(QFileInfo::exists(socket), impostor.readAll().constData());
-    const RunResult probe = run(QStringLiteral("setpriv"),
-        asNobody + QStringList { binary(QStringLiteral("pvc-helperprobe")), socket, QStringLiteral("hello") });
-    impostor.terminate();
-    impostor.waitForFinished(5000);
-    QVERIFY2(
-        probe.output.contains("helper.protocol"_L1) && probe.output.contains("not root"_L1), qPrintable(probe.output));
-}
-
-// Issue 15: a socket directory someone else owns, or may write to, would let them swap the socket for theirs.
-void TstHelper::unsafeSocketDirectoryIsRefused()
-{
-    const QString nobodys = m_dir.filePath(QStringLiteral("nobodys"));
-    const QString open = m_dir.filePath(QStringLiteral("open"));
-    QVERIFY(QDir().mkpath(nobodys) && QDir().mkpath(open));
-    QCOMPARE(run(QStringLiteral("chown"), { QStringLiteral("nobody:nogroup"), nobodys }).exitCode, 0);
-    QCOMPARE(run(QStringLiteral("chmod"), { QStringLiteral("1777"), open }).exitCode, 0);
-    for (const QString& dir : { nobodys, open }) {
-        const RunResult helper = inNamespace({ binary(QStringLiteral("pvc-helper")), QStringLiteral("--socket"),
-            dir + QStringLiteral("/helper.sock"), QStringLiteral("--allow-user"), QStringLiteral("nobody") });
-        QCOMPARE(helper.exitCode, 1);
-        QVERIFY2(helper.output.contains("writable by it alone"_L1), qPrintable(helper.output));
-        QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/helper.sock")));
-    }
-}
-
-// Issue 15: the socket made by someone else (systemd's pvc-helper.socket; here systemd-socket-activate, which
-// speaks the same protocol) and passed at the first connection. The helper serves it, and leaves it in place.
-void TstHelper::socketActivation()
-{
-    const QString activator = QStandardPaths::findExecutable(QStringLiteral("systemd-socket-activate"));
-    if (activator.isEmpty())
-        QSKIP("systemd-socket-activate is missing (package systemd)");
-    const QString socket = m_dir.filePath(QStringLiteral("activated.sock"));
-    QProcess helper;
-    helper.setProcessChannelMode(QProcess::MergedChannels);
-    helper.start(QStringLiteral("ip"),
-        { QStringLiteral("netns"), QStringLiteral("exec"), m_ns, QStringLiteral("sh"), QStringLiteral("-c"),
-            QStringLiteral("exec \"$0\" -l \"$1\" \"$2\" --allow-user nobody"), activator, socket,
-            binary(QStringLiteral("pvc-helper")) });
-    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(socket) || helper.state() == QProcess::NotRunning, 5000);
-    // Open to all, as a socket unit's SocketMode can make it: the helper's own check of the caller is what
-    // keeps the others out.
-    QCOMPARE(chmod(QFile::encodeName(socket).constData(), 0666), 0);
-    const RunResult probe = run(QStringLiteral("setpriv"),
-        asNobody + QStringList { binary(QStringLiteral("pvc-helperprobe")), socket, QStringLiteral("hello") });
-    QVERIFY2(probe.output.contains("\"hello\""_L1) && probe.exitCode == 0, qPrintable(probe.output));
-    const RunResult stranger = run(QStringLiteral("setpriv"),
-        { QStringLiteral("--reuid=daemon"), QStringLiteral("--regid=daemon"), QStringLiteral("--clear-groups"),
-            binary(QStringLiteral("pvc-helperprobe")), socket, QStringLiteral("hello") });
-    QVERIFY2(stranger.output.contains("helper.denied"_L1), qPrintable(stranger.output));
-    helper.terminate();
-    QVERIFY(helper.waitForFinished(5000));
-    const QString log = QString::fromLocal8Bit(helper.readAll());
-    QCOMPARE(helper.exitCode(), 0);
-    QVERIFY2(!log.contains("listening on"_L1), qPrintable(log)); // it made no socket of its own
-    QVERIFY2(QFileInfo::exists(socket), "the activated socket is the activator's to remove");
 }
 
 void TstHelper::sigtermRemovesTheSocket()
